@@ -1,0 +1,106 @@
+import { readFileSync } from 'node:fs';
+import type { IncomingMessage } from 'node:http';
+import { type ModuleMetadata, RequestMethod, VersioningType } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import helmet from '@fastify/helmet';
+import { Logger } from 'nestjs-pino';
+import { AppConfig, acceptJsonBodiesOnly, requestIdFor } from '@app/common';
+import { ApiModule } from './api.module';
+
+// TLS 1.3 suites plus ECDHE + AEAD suites for TLS 1.2 only: no CBC, RC4, 3DES, static RSA or SHA-1 MACs.
+export const TLS_CIPHERS = [
+  'TLS_AES_256_GCM_SHA384',
+  'TLS_CHACHA20_POLY1305_SHA256',
+  'TLS_AES_128_GCM_SHA256',
+  'ECDHE-ECDSA-AES256-GCM-SHA384',
+  'ECDHE-RSA-AES256-GCM-SHA384',
+  'ECDHE-ECDSA-CHACHA20-POLY1305',
+  'ECDHE-RSA-CHACHA20-POLY1305',
+  'ECDHE-ECDSA-AES128-GCM-SHA256',
+  'ECDHE-RSA-AES128-GCM-SHA256',
+].join(':');
+
+export const HSTS_MAX_AGE_SECONDS = 31536000;
+
+/** Builds the HTTPS API application (not yet listening), as production, the launcher and tests use it. */
+export async function createApiApplication(
+  config: AppConfig,
+  options: { imports?: ModuleMetadata['imports'] } = {},
+): Promise<NestFastifyApplication> {
+  const adapter = new FastifyAdapter({
+    https: {
+      key: readFileSync(config.tls.keyFile),
+      cert: readFileSync(config.tls.certFile),
+      minVersion: 'TLSv1.2',
+      ciphers: TLS_CIPHERS,
+      honorCipherOrder: true,
+    },
+    trustProxy: config.http.trustProxy,
+    bodyLimit: config.http.bodyLimitBytes,
+    genReqId: (req: IncomingMessage) => {
+      const id = requestIdFor(req);
+      // pino-http reads the raw request's id, so logs and problem bodies carry the same one.
+      (req as { id?: string }).id = id;
+      return id;
+    },
+    logger: false,
+    return503OnClosing: true,
+  });
+  acceptJsonBodiesOnly(adapter.getInstance());
+  adapter.getInstance().addHook('onRequest', (request, reply, done) => {
+    void reply.header('x-request-id', request.id).header('cache-control', 'no-store');
+    done();
+  });
+
+  const app = await NestFactory.create<NestFastifyApplication>(
+    ApiModule.forRoot(config, options.imports),
+    adapter,
+    {
+      bufferLogs: true,
+      bodyParser: false,
+      abortOnError: false,
+    },
+  );
+  app.useLogger(app.get(Logger));
+  app.flushLogs();
+
+  await app.register(helmet, {
+    hsts: { maxAge: HSTS_MAX_AGE_SECONDS, includeSubDomains: true },
+    contentSecurityPolicy: {
+      directives: {
+        defaultSrc: ["'self'"],
+        styleSrc: ["'self'", "'unsafe-inline'"],
+        imgSrc: ["'self'", 'data:'],
+        scriptSrc: ["'self'"],
+        frameAncestors: ["'none'"],
+      },
+    },
+  });
+  // Closed unless an allow-list is configured; only exact listed origins are ever echoed.
+  if (config.http.corsOrigins.length > 0) {
+    app.enableCors({ origin: config.http.corsOrigins, credentials: false, maxAge: 600 });
+  }
+
+  app.setGlobalPrefix('api', {
+    exclude: [
+      { path: 'health/live', method: RequestMethod.GET },
+      { path: 'health/ready', method: RequestMethod.GET },
+    ],
+  });
+  app.enableVersioning({ type: VersioningType.URI, defaultVersion: '1' });
+
+  const document = SwaggerModule.createDocument(
+    app,
+    new DocumentBuilder()
+      .setTitle('Member-sync API')
+      .setDescription(
+        'Keeps member data in step between a B2B platform and a membership system. All data is ePHI.',
+      )
+      .setVersion('1')
+      .build(),
+  );
+  SwaggerModule.setup('api/docs', app, document, { jsonDocumentUrl: 'api/openapi.json', raw: ['json'] });
+  return app;
+}

@@ -1,0 +1,34 @@
+// Two projects: `unit` (pure, beside the code) and `e2e` (real Postgres + Redis, one database per suite).
+const moduleNameMapper = {
+  '^@app/common$': '<rootDir>/libs/common/src',
+  '^@app/common/(.*)$': '<rootDir>/libs/common/src/$1',
+  '^@migrations$': '<rootDir>/migrations',
+};
+// ES-module-only dependencies that Node 20.19+ loads through require() but Jest's CommonJS
+// runtime cannot: Jest compiles these (and only these) to CommonJS. The one place this is decided.
+const ESM_ONLY = ['content-disposition'];
+const transform = {
+  '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.spec.json' }],
+  '^.+\\.m?js$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.spec.json' }],
+};
+const common = {
+  rootDir: __dirname,
+  moduleFileExtensions: ['ts', 'js', 'mjs', 'json'],
+  transform,
+  transformIgnorePatterns: [`/node_modules/(?!(${ESM_ONLY.join('|')})/)`],
+  moduleNameMapper,
+  testEnvironment: 'node',
+};
+
+module.exports = {
+  projects: [
+    { ...common, displayName: 'unit', testMatch: ['<rootDir>/libs/**/*.spec.ts', '<rootDir>/apps/**/*.spec.ts'] },
+    {
+      ...common,
+      displayName: 'e2e',
+      testMatch: ['<rootDir>/test/**/*.e2e-spec.ts'],
+      globalSetup: '<rootDir>/test/support/global-setup.ts',
+      testTimeout: 60000,
+    },
+  ],
+};

@@ -1,0 +1,79 @@
+import { resolve } from 'node:path';
+import { EnvironmentVariables, validateEnvironment } from './environment';
+
+/**
+ * The typed configuration every module receives. Built once at boot from the environment;
+ * nothing else reads `process.env`.
+ */
+export class AppConfig {
+  readonly env: EnvironmentVariables['NODE_ENV'];
+  readonly dataDir: string;
+  readonly http: {
+    host: string;
+    port: number;
+    trustProxy: boolean | number | string[];
+    corsOrigins: string[];
+    bodyLimitBytes: number;
+    shutdownTimeoutMs: number;
+  };
+  readonly tls: { certFile: string; keyFile: string };
+  readonly database: {
+    url: string;
+    sslMode: EnvironmentVariables['DATABASE_SSL_MODE'];
+    sslCaFile?: string;
+    poolMax: number;
+  };
+  readonly redis: { url: string; tlsCaFile?: string; keyPrefix: string };
+  readonly log: { level: string; pretty: boolean };
+  readonly keys: { provider: 'local'; localKekFile: string };
+  /** Where `npm start` runs its own PostgreSQL / Redis when the configured ones do not answer. */
+  readonly devFallback: { embeddedPgPort: number; localRedisPort: number };
+
+  constructor(env: EnvironmentVariables) {
+    this.env = env.NODE_ENV;
+    this.dataDir = resolve(env.DATA_DIR);
+    this.http = {
+      host: env.HTTP_HOST,
+      port: env.HTTP_PORT,
+      trustProxy: parseTrustProxy(env.TRUST_PROXY),
+      corsOrigins: env.CORS_ORIGINS ? env.CORS_ORIGINS.split(',').map((o) => o.trim()) : [],
+      bodyLimitBytes: env.BODY_LIMIT_BYTES,
+      shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS,
+    };
+    this.tls = {
+      certFile: resolve(env.TLS_CERT_FILE ?? `${env.DATA_DIR}/tls/dev-cert.pem`),
+      keyFile: resolve(env.TLS_KEY_FILE ?? `${env.DATA_DIR}/tls/dev-key.pem`),
+    };
+    this.database = {
+      url: env.DATABASE_URL,
+      sslMode: env.DATABASE_SSL_MODE,
+      sslCaFile: env.DATABASE_SSL_CA_FILE,
+      poolMax: env.DATABASE_POOL_MAX,
+    };
+    this.redis = { url: env.REDIS_URL, tlsCaFile: env.REDIS_TLS_CA_FILE, keyPrefix: env.REDIS_KEY_PREFIX };
+    this.log = { level: env.LOG_LEVEL, pretty: env.LOG_PRETTY };
+    this.devFallback = { embeddedPgPort: env.EMBEDDED_PG_PORT, localRedisPort: env.LOCAL_REDIS_PORT };
+    this.keys = {
+      provider: env.KEY_PROVIDER,
+      localKekFile: resolve(env.LOCAL_KEK_FILE ?? `${env.DATA_DIR}/keys/local-kek.key`),
+    };
+  }
+}
+
+function parseTrustProxy(value: string): boolean | number | string[] {
+  if (value === 'false') return false;
+  if (value === 'true') return true;
+  if (/^\d+$/.test(value)) return Number(value);
+  return value
+    .split(',')
+    .map((v) => v.trim())
+    .filter(Boolean);
+}
+
+/** Validates `raw` (normally `process.env`) plus overrides and returns the typed configuration. */
+export function loadAppConfig(
+  raw: Record<string, string | undefined>,
+  overrides: Record<string, string | undefined> = {},
+): AppConfig {
+  return new AppConfig(validateEnvironment({ ...raw, ...overrides }));
+}

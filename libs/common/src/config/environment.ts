@@ -1,0 +1,161 @@
+import { plainToInstance, Transform } from 'class-transformer';
+import {
+  IsBoolean,
+  IsIn,
+  IsInt,
+  IsOptional,
+  IsString,
+  Matches,
+  Max,
+  MaxLength,
+  Min,
+  validateSync,
+} from 'class-validator';
+
+const toInt = ({ value }: { value: unknown }) =>
+  typeof value === 'string' && /^-?\d+$/.test(value.trim()) ? Number(value) : value;
+const toBool = ({ value }: { value: unknown }) => {
+  if (typeof value !== 'string') return value;
+  const v = value.trim().toLowerCase();
+  return v === 'true' || v === '1' ? true : v === 'false' || v === '0' ? false : value;
+};
+
+/**
+ * Every environment variable the service reads, with its default. `.env.example` documents the same
+ * list; `loadAppConfig` is the only code that touches `process.env`.
+ */
+export class EnvironmentVariables {
+  @IsIn(['development', 'test', 'production'])
+  NODE_ENV: 'development' | 'test' | 'production' = 'development';
+
+  @IsString()
+  @MaxLength(255)
+  DATA_DIR = '.data';
+
+  @IsString()
+  @MaxLength(255)
+  HTTP_HOST = '::';
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(65535)
+  HTTP_PORT = 8443;
+
+  /** false | true | a hop count | a comma-separated list of proxy addresses/CIDRs. */
+  @IsString()
+  @Matches(/^(false|true|\d{1,2}|[0-9a-fA-F:.,/ ]+)$/, {
+    message: 'must be false, true, a hop count or a comma-separated list of proxy CIDRs',
+  })
+  TRUST_PROXY = 'false';
+
+  /** Comma-separated exact origins allowed by CORS; empty keeps CORS closed. */
+  @IsString()
+  @Matches(/^(|https?:\/\/[^,\s]+(,https?:\/\/[^,\s]+)*)$/, {
+    message: 'must be empty or a comma-separated list of http(s) origins',
+  })
+  CORS_ORIGINS = '';
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(1024)
+  @Max(10 * 1024 * 1024)
+  BODY_LIMIT_BYTES = 1024 * 1024;
+
+  @IsOptional()
+  @IsString()
+  TLS_CERT_FILE?: string;
+
+  @IsOptional()
+  @IsString()
+  TLS_KEY_FILE?: string;
+
+  @Matches(/^postgres(ql)?:\/\/\S+$/, { message: 'must be a postgres:// connection URL' })
+  DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/member_sync';
+
+  @IsIn(['disable', 'require', 'verify-full'])
+  DATABASE_SSL_MODE: 'disable' | 'require' | 'verify-full' = 'disable';
+
+  @IsOptional()
+  @IsString()
+  DATABASE_SSL_CA_FILE?: string;
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(200)
+  DATABASE_POOL_MAX = 20;
+
+  /** Port of the embedded PostgreSQL that `npm start` runs when DATABASE_URL does not answer (dev only). */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1024)
+  @Max(65535)
+  EMBEDDED_PG_PORT = 54329;
+
+  /** Port of the redis-server that `npm start` runs when REDIS_URL does not answer (dev only). */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1024)
+  @Max(65535)
+  LOCAL_REDIS_PORT = 6389;
+
+  @Matches(/^rediss?:\/\/\S+$/, { message: 'must be a redis:// or rediss:// URL' })
+  REDIS_URL = 'redis://127.0.0.1:6379';
+
+  @IsOptional()
+  @IsString()
+  REDIS_TLS_CA_FILE?: string;
+
+  /** Namespaces every Redis key and BullMQ queue, so several installs (or test suites) share one Redis. */
+  @Matches(/^[a-z][a-z0-9_-]{0,39}$/, { message: 'must be 1-40 lowercase letters, digits, - or _' })
+  REDIS_KEY_PREFIX = 'msync';
+
+  @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
+  LOG_LEVEL = 'info';
+
+  @Transform(toBool)
+  @IsBoolean()
+  LOG_PRETTY = false;
+
+  @IsIn(['local'])
+  KEY_PROVIDER = 'local' as const;
+
+  @IsOptional()
+  @IsString()
+  LOCAL_KEK_FILE?: string;
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(120000)
+  SHUTDOWN_TIMEOUT_MS = 10000;
+}
+
+export class ConfigError extends Error {}
+
+const TYPE_RULES = ['isInt', 'isBoolean', 'isIn', 'matches', 'isString'];
+
+/** Validates the raw environment; the first problem is reported as one line naming the variable. */
+export function validateEnvironment(raw: Record<string, string | undefined>): EnvironmentVariables {
+  const defined = Object.fromEntries(
+    Object.entries(raw).filter(
+      ([key, value]) => value !== undefined && value !== '' && key === key.toUpperCase(),
+    ),
+  );
+  const env = plainToInstance(EnvironmentVariables, defined, { exposeDefaultValues: true });
+  const errors = validateSync(env, { whitelist: false, forbidUnknownValues: false });
+  if (errors.length > 0) {
+    const first = errors[0];
+    const constraints = first.constraints ?? {};
+    // A type rule explains more than a range rule ("must be an integer" before "must not be > 65535").
+    const rule = TYPE_RULES.find((r) => r in constraints) ?? Object.keys(constraints)[0];
+    const reason = (rule && constraints[rule]) || 'is invalid';
+    // class-validator messages begin with the property name; keep only what follows.
+    const expectation = reason.startsWith(first.property)
+      ? reason.slice(first.property.length).trim()
+      : reason;
+    throw new ConfigError(`Invalid configuration: ${first.property} ${expectation}`);
+  }
+  return env;
+}

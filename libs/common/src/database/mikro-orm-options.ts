@@ -1,0 +1,45 @@
+import { readFileSync } from 'node:fs';
+import { defineConfig, type PostgreSqlDriver } from '@mikro-orm/postgresql';
+import type { Options } from '@mikro-orm/core';
+import { Migrator } from '@mikro-orm/migrations';
+import { migrationsList } from '@migrations';
+import type { AppConfig } from '../config/app-config';
+
+function sslOptions(database: AppConfig['database']) {
+  switch (database.sslMode) {
+    case 'disable':
+      return undefined;
+    case 'require':
+      return { rejectUnauthorized: false };
+    case 'verify-full':
+      return {
+        rejectUnauthorized: true,
+        ...(database.sslCaFile ? { ca: readFileSync(database.sslCaFile, 'utf8') } : {}),
+      };
+  }
+}
+
+/** MikroORM options for every process. Migrations are a static list, so Jest and dist load them alike. */
+export function mikroOrmOptions(database: AppConfig['database']): Options<PostgreSqlDriver> {
+  const ssl = sslOptions(database);
+  return defineConfig({
+    clientUrl: database.url,
+    pool: { min: 0, max: database.poolMax },
+    driverOptions: ssl ? { connection: { ssl } } : {},
+    discovery: { warnWhenNoEntities: false },
+    // Registered explicitly: auto-discovery resolves from the working directory, which may be anywhere.
+    extensions: [Migrator],
+    allowGlobalContext: false,
+    debug: false,
+    migrations: {
+      migrationsList,
+      tableName: 'mikro_orm_migrations',
+      transactional: true,
+      allOrNothing: true,
+      snapshot: false,
+      silent: true,
+      path: 'migrations',
+      pathTs: 'migrations',
+    },
+  });
+}

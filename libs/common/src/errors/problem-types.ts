@@ -1,0 +1,51 @@
+/**
+ * The registry of problem types (RFC 9457). The slug is part of the public contract: partners
+ * branch on `type`, so a slug is never renamed or reused. `docs/errors.md` documents each one.
+ */
+export const PROBLEM_TYPES = {
+  'validation-failed': { status: 400, title: 'The request did not pass validation' },
+  'malformed-json': { status: 400, title: 'The request body is not valid JSON' },
+  'bad-request': { status: 400, title: 'The request cannot be processed as sent' },
+  unauthorized: { status: 401, title: 'Authentication is required or failed' },
+  forbidden: { status: 403, title: 'The caller may not perform this action' },
+  'not-found': { status: 404, title: 'The resource does not exist' },
+  'method-not-allowed': { status: 405, title: 'The method is not allowed on this resource' },
+  conflict: { status: 409, title: 'The request conflicts with the current state' },
+  'precondition-failed': { status: 412, title: 'A precondition of the request failed' },
+  'payload-too-large': { status: 413, title: 'The request body is too large' },
+  'unsupported-media-type': { status: 415, title: 'The request content type is not supported' },
+  'unprocessable-entity': { status: 422, title: 'The request is well-formed but cannot be applied' },
+  'rate-limited': { status: 429, title: 'Too many requests' },
+  'internal-error': { status: 500, title: 'An unexpected error occurred' },
+  'service-unavailable': { status: 503, title: 'The service is temporarily unavailable' },
+} as const satisfies Record<string, { status: number; title: string }>;
+
+export type ProblemType = keyof typeof PROBLEM_TYPES;
+
+export const PROBLEM_TYPE_BASE = 'https://member-sync.dev/problems/';
+
+export function problemTypeUri(type: ProblemType): string {
+  return `${PROBLEM_TYPE_BASE}${type}`;
+}
+
+/** The problem type a bare HTTP status falls back to when no more precise type is known. */
+export function problemTypeForStatus(status: number): ProblemType {
+  const generic = GENERIC_BY_STATUS[status];
+  if (generic) return generic;
+  return status >= 500 ? 'internal-error' : 'bad-request';
+}
+
+const GENERIC_BY_STATUS: Record<number, ProblemType> = {
+  400: 'bad-request',
+  401: 'unauthorized',
+  403: 'forbidden',
+  404: 'not-found',
+  405: 'method-not-allowed',
+  409: 'conflict',
+  412: 'precondition-failed',
+  413: 'payload-too-large',
+  415: 'unsupported-media-type',
+  422: 'unprocessable-entity',
+  429: 'rate-limited',
+  503: 'service-unavailable',
+};

@@ -1,0 +1,15 @@
+import type { LoggerOptions } from 'pino';
+import { REDACT_PATHS, REDACTED, scrubText } from './redaction';
+
+/** pino options shared by every process: secret paths censored and every line scrubbed last. */
+export function createLoggerOptions(log: { level: string; pretty: boolean }): LoggerOptions {
+  return {
+    level: log.level,
+    redact: { paths: REDACT_PATHS, censor: REDACTED },
+    hooks: {
+      // The final net: whatever a caller put into a line, identifier-shaped text leaves scrubbed.
+      streamWrite: (line: string) => scrubText(line),
+    },
+    ...(log.pretty ? { transport: { target: 'pino-pretty', options: { singleLine: true } } } : {}),
+  };
+}

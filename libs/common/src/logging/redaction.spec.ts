@@ -1,0 +1,98 @@
+import { Writable } from 'node:stream';
+import pino from 'pino';
+import { createLoggerOptions } from './logger-options';
+import { scrubText, serializeRequest } from './redaction';
+
+// Synthetic canaries: shaped like identifiers, belonging to nobody.
+const CANARY = {
+  ssn: '900-12-3456',
+  ssnDigits: '900123456',
+  email: 'canary.member+77@example.test',
+  dob: '1979-02-28',
+  dobUs: '02/28/1979',
+  phone: '(555) 010-4477',
+  phoneE164: '+1 555.010.4478',
+};
+
+describe('scrubText', () => {
+  it.each(Object.entries(CANARY))('removes a %s from free text', (_kind, value) => {
+    const sut = scrubText(`member said ${value} on the phone`);
+    expect(sut).not.toContain(value);
+    expect(sut).toMatch(/\[REDACTED:\w+\]/);
+  });
+
+  it('leaves epoch timestamps, durations and request ids alone', () => {
+    const line = '{"time":1795430400000,"responseTime":12,"reqId":"3f1c2a9e-5b7d-4c1e-9f00-123456789abc"}';
+    expect(scrubText(line)).toBe(line);
+  });
+});
+
+describe('serializeRequest', () => {
+  it('drops the query string and keeps the route template', () => {
+    expect(
+      serializeRequest({ id: 'r1', method: 'GET', url: '/api/v1/members?email=x@example.test' }),
+    ).toEqual({
+      id: 'r1',
+      method: 'GET',
+      path: '/api/v1/members',
+    });
+    expect(
+      serializeRequest({
+        method: 'GET',
+        url: '/api/v1/members/mbr_1',
+        routeOptions: { url: '/api/v1/members/:id' },
+      }),
+    ).toMatchObject({ path: '/api/v1/members/:id' });
+  });
+});
+
+describe('logger options', () => {
+  function captureLogger() {
+    const lines: string[] = [];
+    const sink = new Writable({
+      write(chunk: Buffer, _enc, done) {
+        lines.push(chunk.toString());
+        done();
+      },
+    });
+    const options = createLoggerOptions({ level: 'info', pretty: false });
+    return { logger: pino(options, sink), lines };
+  }
+
+  it('censors secret headers and bodies, and scrubs canaries anywhere in a line', () => {
+    const { logger, lines } = captureLogger();
+    logger.info(
+      {
+        req: {
+          headers: {
+            authorization: 'Bearer canary-token-abc',
+            'webhook-signature': 'v1,canary-signature',
+            'idempotency-key': 'canary-idem-key',
+            cookie: 'session=canary-cookie',
+          },
+          body: { note: 'canary-body-value' },
+        },
+        note: `lookup for ${CANARY.email} born ${CANARY.dob}`,
+      },
+      `ssn ${CANARY.ssn} phone ${CANARY.phone}`,
+    );
+    const out = lines.join('');
+    for (const secret of [
+      'canary-token-abc',
+      'canary-signature',
+      'canary-idem-key',
+      'canary-cookie',
+      'canary-body-value',
+      ...Object.values(CANARY),
+    ]) {
+      expect(out).not.toContain(secret);
+    }
+    expect(out).toContain('[REDACTED]');
+  });
+
+  it('scrubs canaries inside a logged error message and stack', () => {
+    const { logger, lines } = captureLogger();
+    logger.error({ err: new Error(`duplicate key (ssn)=(${CANARY.ssn})`) }, 'insert failed');
+    expect(lines.join('')).not.toContain(CANARY.ssn);
+  });
+});

@@ -1,0 +1,83 @@
+import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { ModuleMetadata } from '@nestjs/common';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { Redis } from 'ioredis';
+import request from 'supertest';
+import { AppConfig, loadAppConfig } from '@app/common';
+import { createApiApplication } from '../../apps/api/src/http-app';
+import { migrateUp } from '../../apps/cli/src/launcher/migrations';
+import { createTestDatabase, TestDatabase } from './test-database';
+import { TEST_REDIS_URL, TEST_TLS_DIR } from './services';
+
+export interface TestApi {
+  app: NestFastifyApplication;
+  config: AppConfig;
+  database: TestDatabase;
+  baseUrl: string;
+  /** A supertest client for the HTTPS server that trusts the suite's self-signed certificate. */
+  http(): ReturnType<typeof request.agent>;
+  close(): Promise<void>;
+}
+
+export function testTlsFiles() {
+  return { cert: join(TEST_TLS_DIR, 'cert.pem'), key: join(TEST_TLS_DIR, 'key.pem') };
+}
+
+/** Its own database (migrated), its own Redis key prefix, a real HTTPS listener on a free port. */
+export async function startTestApi(
+  options: { imports?: ModuleMetadata['imports']; env?: Record<string, string> } = {},
+): Promise<TestApi> {
+  const database = await createTestDatabase();
+  const tls = testTlsFiles();
+  const config = loadAppConfig(
+    {},
+    {
+      NODE_ENV: 'test',
+      DATABASE_URL: database.url,
+      REDIS_URL: TEST_REDIS_URL,
+      REDIS_KEY_PREFIX: `t_${randomBytes(5).toString('hex')}`,
+      TLS_CERT_FILE: tls.cert,
+      TLS_KEY_FILE: tls.key,
+      HTTP_HOST: '127.0.0.1',
+      HTTP_PORT: '0',
+      LOG_LEVEL: 'silent',
+      ...options.env,
+    },
+  );
+  await migrateUp(config.database);
+  const app = await createApiApplication(config, { imports: options.imports });
+  await app.listen(0, '127.0.0.1');
+  const address = app.getHttpServer().address() as { port: number };
+  const baseUrl = `https://127.0.0.1:${address.port}`;
+  const ca = readFileSync(tls.cert);
+  return {
+    app,
+    config,
+    database,
+    baseUrl,
+    http: () => request.agent(baseUrl).ca(ca),
+    close: async () => {
+      await app.close();
+      await deleteRedisKeys(config.redis.keyPrefix);
+      await database.drop();
+    },
+  };
+}
+
+export async function deleteRedisKeys(prefix: string): Promise<void> {
+  const redis = new Redis(TEST_REDIS_URL);
+  try {
+    for (const pattern of [`${prefix}:*`, `{${prefix}}:*`]) {
+      let cursor = '0';
+      do {
+        const [next, keys] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 500);
+        if (keys.length) await redis.del(...keys);
+        cursor = next;
+      } while (cursor !== '0');
+    }
+  } finally {
+    redis.disconnect();
+  }
+}
