@@ -1,7 +1,7 @@
 // Two projects: `unit` (pure, beside the code) and `e2e` (real Postgres + Redis, one database per suite).
 const moduleNameMapper = {
-  '^@app/common$': '<rootDir>/libs/common/src',
-  '^@app/common/(.*)$': '<rootDir>/libs/common/src/$1',
+  '^@app/([^/]+)$': '<rootDir>/libs/$1/src',
+  '^@app/([^/]+)/(.*)$': '<rootDir>/libs/$1/src/$2',
   '^@migrations$': '<rootDir>/migrations',
 };
 // ES-module-only dependencies that Node 20.19+ loads through require() but Jest's CommonJS

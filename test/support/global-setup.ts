@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { Client } from 'pg';
 import { Redis } from 'ioredis';
 import { ensureDevCertificate } from '../../apps/cli/src/launcher/dev-tls';
+import { ensureLocalKeyFile } from '../../apps/cli/src/launcher/local-key-file';
 import { TEST_PG_ADMIN_URL, TEST_REDIS_URL } from './services';
 
 /** Fails fast with a clear message when Postgres or Redis is down; builds dist/ for CLI suites. */
@@ -33,6 +34,7 @@ export default async function globalSetup(): Promise<void> {
   }
   const tlsDir = mkdtempSync(join(tmpdir(), 'msync-test-tls-'));
   await ensureDevCertificate(join(tlsDir, 'cert.pem'), join(tlsDir, 'key.pem'));
+  await ensureLocalKeyFile(join(tlsDir, 'kek.key'));
   process.env.TEST_TLS_DIR = tlsDir;
   execFileSync('npm', ['run', 'build', '--silent'], { cwd: join(__dirname, '../..'), stdio: 'inherit' });
 }

@@ -1,11 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { join } from 'node:path';
 import type { ModuleMetadata } from '@nestjs/common';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Redis } from 'ioredis';
 import request from 'supertest';
-import { AppConfig, loadAppConfig } from '@app/common';
+import { AppConfig, Clock, loadAppConfig } from '@app/common';
 import { createApiApplication } from '../../apps/api/src/http-app';
 import { migrateUp } from '../../apps/cli/src/launcher/migrations';
 import { createTestDatabase, TestDatabase } from './test-database';
@@ -22,14 +23,26 @@ export interface TestApi {
 }
 
 export function testTlsFiles() {
-  return { cert: join(TEST_TLS_DIR, 'cert.pem'), key: join(TEST_TLS_DIR, 'key.pem') };
+  return {
+    cert: join(TEST_TLS_DIR, 'cert.pem'),
+    key: join(TEST_TLS_DIR, 'key.pem'),
+    kek: join(TEST_TLS_DIR, 'kek.key'),
+  };
 }
 
 /** Its own database (migrated), its own Redis key prefix, a real HTTPS listener on a free port. */
 export async function startTestApi(
-  options: { imports?: ModuleMetadata['imports']; env?: Record<string, string> } = {},
+  options: {
+    imports?: ModuleMetadata['imports'];
+    env?: Record<string, string>;
+    clock?: Clock;
+    /** Reuse another suite app's database and Redis prefix (a second API process). */
+    shareWith?: TestApi;
+  } = {},
 ): Promise<TestApi> {
-  const database = await createTestDatabase();
+  const database = options.shareWith?.database ?? (await createTestDatabase());
+  // The port is chosen first so the OAuth issuer (PUBLIC_BASE_URL) is the URL clients really use.
+  const port = await freePort();
   const tls = testTlsFiles();
   const config = loadAppConfig(
     {},
@@ -37,20 +50,21 @@ export async function startTestApi(
       NODE_ENV: 'test',
       DATABASE_URL: database.url,
       REDIS_URL: TEST_REDIS_URL,
-      REDIS_KEY_PREFIX: `t_${randomBytes(5).toString('hex')}`,
+      REDIS_KEY_PREFIX: options.shareWith?.config.redis.keyPrefix ?? `t_${randomBytes(5).toString('hex')}`,
       TLS_CERT_FILE: tls.cert,
       TLS_KEY_FILE: tls.key,
+      LOCAL_KEK_FILE: tls.kek,
       HTTP_HOST: '127.0.0.1',
-      HTTP_PORT: '0',
+      HTTP_PORT: String(port),
+      PUBLIC_BASE_URL: `https://127.0.0.1:${port}`,
       LOG_LEVEL: 'silent',
       ...options.env,
     },
   );
-  await migrateUp(config.database);
-  const app = await createApiApplication(config, { imports: options.imports });
-  await app.listen(0, '127.0.0.1');
-  const address = app.getHttpServer().address() as { port: number };
-  const baseUrl = `https://127.0.0.1:${address.port}`;
+  if (!options.shareWith) await migrateUp(config.database);
+  const app = await createApiApplication(config, { imports: options.imports, clock: options.clock });
+  await app.listen(port, '127.0.0.1');
+  const baseUrl = `https://127.0.0.1:${port}`;
   const ca = readFileSync(tls.cert);
   return {
     app,
@@ -60,16 +74,28 @@ export async function startTestApi(
     http: () => request.agent(baseUrl).ca(ca),
     close: async () => {
       await app.close();
+      if (options.shareWith) return;
       await deleteRedisKeys(config.redis.keyPrefix);
       await database.drop();
     },
   };
 }
 
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
 export async function deleteRedisKeys(prefix: string): Promise<void> {
   const redis = new Redis(TEST_REDIS_URL);
   try {
-    for (const pattern of [`${prefix}:*`, `{${prefix}}:*`]) {
+    for (const pattern of [`${prefix}:*`, `{${prefix}}:*`, `{${prefix}:*`]) {
       let cursor = '0';
       do {
         const [next, keys] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 500);

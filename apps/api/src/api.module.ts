@@ -1,16 +1,35 @@
 import { DynamicModule, Module, type ModuleMetadata } from '@nestjs/common';
 import { APP_FILTER, APP_PIPE } from '@nestjs/core';
-import { AppConfig, CoreModule, ProblemFilter, createValidationPipe } from '@app/common';
+import { AppConfig, Clock, CoreModule, ProblemFilter, createValidationPipe } from '@app/common';
+import { AuditModule } from '@app/audit';
+import { CryptoModule } from '@app/crypto';
+import { IdentityModule } from '@app/identity';
+import { MembersModule } from '@app/members';
+import { VendorsModule } from '@app/vendors';
+import { GatewayModule } from './gateway/gateway.module';
 import { HealthModule } from './health/health.module';
 
 /** The HTTP process: wires the domain modules behind TLS, guards and the problem filter. */
 @Module({})
 export class ApiModule {
-  /** `extraImports` lets e2e suites mount probe routes; production passes nothing. */
-  static forRoot(config: AppConfig, extraImports: ModuleMetadata['imports'] = []): DynamicModule {
+  /** `options` let e2e suites mount probe routes and move time; production passes nothing. */
+  static forRoot(
+    config: AppConfig,
+    options: { imports?: ModuleMetadata['imports']; clock?: Clock } = {},
+  ): DynamicModule {
     return {
       module: ApiModule,
-      imports: [CoreModule.forRoot(config, 'api'), HealthModule, ...extraImports],
+      imports: [
+        CoreModule.forRoot(config, 'api', { clock: options.clock }),
+        CryptoModule,
+        AuditModule,
+        VendorsModule,
+        IdentityModule,
+        MembersModule,
+        GatewayModule,
+        HealthModule,
+        ...(options.imports ?? []),
+      ],
       providers: [
         { provide: APP_FILTER, useClass: ProblemFilter },
         { provide: APP_PIPE, useFactory: createValidationPipe },

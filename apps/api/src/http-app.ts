@@ -6,7 +6,7 @@ import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fa
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import helmet from '@fastify/helmet';
 import { Logger } from 'nestjs-pino';
-import { AppConfig, acceptJsonBodiesOnly, requestIdFor } from '@app/common';
+import { AppConfig, Clock, PARTNER_SCOPES, acceptJsonBodiesOnly, requestIdFor } from '@app/common';
 import { ApiModule } from './api.module';
 
 // TLS 1.3 suites plus ECDHE + AEAD suites for TLS 1.2 only: no CBC, RC4, 3DES, static RSA or SHA-1 MACs.
@@ -27,7 +27,7 @@ export const HSTS_MAX_AGE_SECONDS = 31536000;
 /** Builds the HTTPS API application (not yet listening), as production, the launcher and tests use it. */
 export async function createApiApplication(
   config: AppConfig,
-  options: { imports?: ModuleMetadata['imports'] } = {},
+  options: { imports?: ModuleMetadata['imports']; clock?: Clock } = {},
 ): Promise<NestFastifyApplication> {
   const adapter = new FastifyAdapter({
     https: {
@@ -36,6 +36,10 @@ export async function createApiApplication(
       minVersion: 'TLSv1.2',
       ciphers: TLS_CIPHERS,
       honorCipherOrder: true,
+      // mTLS is optional per partner: ask for a certificate, let the token layer decide what it means.
+      ...(config.auth.clientCaFile
+        ? { requestCert: true, rejectUnauthorized: false, ca: readFileSync(config.auth.clientCaFile) }
+        : {}),
     },
     trustProxy: config.http.trustProxy,
     bodyLimit: config.http.bodyLimitBytes,
@@ -48,21 +52,17 @@ export async function createApiApplication(
     logger: false,
     return503OnClosing: true,
   });
-  acceptJsonBodiesOnly(adapter.getInstance());
+  acceptJsonBodiesOnly(adapter.getInstance(), { formRoutes: ['/oauth/token', '/oauth/revoke'] });
   adapter.getInstance().addHook('onRequest', (request, reply, done) => {
     void reply.header('x-request-id', request.id).header('cache-control', 'no-store');
     done();
   });
 
-  const app = await NestFactory.create<NestFastifyApplication>(
-    ApiModule.forRoot(config, options.imports),
-    adapter,
-    {
-      bufferLogs: true,
-      bodyParser: false,
-      abortOnError: false,
-    },
-  );
+  const app = await NestFactory.create<NestFastifyApplication>(ApiModule.forRoot(config, options), adapter, {
+    bufferLogs: true,
+    bodyParser: false,
+    abortOnError: false,
+  });
   app.useLogger(app.get(Logger));
   app.flushLogs();
 
@@ -84,9 +84,14 @@ export async function createApiApplication(
   }
 
   app.setGlobalPrefix('api', {
+    // Ops and OAuth endpoints live at the root, where probes and OAuth clients expect them.
     exclude: [
       { path: 'health/live', method: RequestMethod.GET },
       { path: 'health/ready', method: RequestMethod.GET },
+      { path: 'oauth/token', method: RequestMethod.POST },
+      { path: 'oauth/revoke', method: RequestMethod.POST },
+      { path: '.well-known/jwks.json', method: RequestMethod.GET },
+      { path: '.well-known/oauth-authorization-server', method: RequestMethod.GET },
     ],
   });
   app.enableVersioning({ type: VersioningType.URI, defaultVersion: '1' });
@@ -99,6 +104,37 @@ export async function createApiApplication(
         'Keeps member data in step between a B2B platform and a membership system. All data is ePHI.',
       )
       .setVersion('1')
+      .addOAuth2(
+        {
+          type: 'oauth2',
+          description: 'Partner clients: client credentials (client_secret_basic or private_key_jwt)',
+          flows: {
+            clientCredentials: {
+              tokenUrl: config.auth.tokenEndpoint,
+              scopes: Object.fromEntries(PARTNER_SCOPES.map((s) => [s, s])),
+            },
+          },
+        },
+        'partnerToken',
+      )
+      .addBearerAuth(
+        {
+          type: 'http',
+          scheme: 'bearer',
+          bearerFormat: 'JWT',
+          description: 'Admin session token (password + TOTP)',
+        },
+        'adminToken',
+      )
+      .addApiKey(
+        {
+          type: 'apiKey',
+          in: 'header',
+          name: 'X-API-Key',
+          description: 'Per-integration key, sync:write only',
+        },
+        'apiKey',
+      )
       .build(),
   );
   SwaggerModule.setup('api/docs', app, document, { jsonDocumentUrl: 'api/openapi.json', raw: ['json'] });

@@ -1,10 +1,16 @@
 import { startCommand, type StartMode } from './commands/start.command';
 import { migrationCommand } from './commands/migration.command';
+import { AdminCommandError, adminCommand } from './commands/admin.command';
+import { DomainError } from '@app/common';
+import { ServiceUnavailable } from './launcher/services';
 
 const USAGE = `usage: npm run cli -- <command>
   start [all|api|worker]        prepare a dev install if needed, migrate, run the service
   migration up|down             apply or revert migrations
-  migration create <name>       write a new migration and regenerate migrations/index.ts`;
+  migration create <name>       write a new migration and regenerate migrations/index.ts
+  admin create --email E --role compliance_officer|operator|security_admin
+                                create an admin (password from ADMIN_PASSWORD or stdin);
+                                prints {id, email, role, totpSecret, otpauthUrl} once`;
 
 async function main(argv: string[]): Promise<void> {
   const [command, ...rest] = argv;
@@ -16,6 +22,8 @@ async function main(argv: string[]): Promise<void> {
     }
     case 'migration':
       return migrationCommand(rest);
+    case 'admin':
+      return adminCommand(rest);
     default:
       throw new UsageError();
   }
@@ -26,6 +34,12 @@ class UsageError extends Error {}
 main(process.argv.slice(2)).catch((error: unknown) => {
   if (error instanceof UsageError) {
     console.error(USAGE);
+  } else if (
+    error instanceof AdminCommandError ||
+    error instanceof ServiceUnavailable ||
+    error instanceof DomainError
+  ) {
+    console.error(error.message);
   } else {
     console.error(`error: ${(error as Error).message}`);
   }

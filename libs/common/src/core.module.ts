@@ -11,13 +11,14 @@ import { serializeRequest } from './logging/redaction';
 import { mikroOrmOptions } from './database/mikro-orm-options';
 import { createRedis } from './redis/redis-connection';
 import { REDIS } from './redis/redis.tokens';
+import { Clock, SystemClock } from './time/clock';
 
 @Global()
 @Module({})
 export class CoreModule implements OnApplicationShutdown {
   constructor(@Inject(REDIS) private readonly redis: Redis) {}
 
-  static forRoot(config: AppConfig, processName: string): DynamicModule {
+  static forRoot(config: AppConfig, processName: string, options: { clock?: Clock } = {}): DynamicModule {
     return {
       module: CoreModule,
       imports: [
@@ -41,9 +42,10 @@ export class CoreModule implements OnApplicationShutdown {
       ],
       providers: [
         { provide: AppConfig, useValue: config },
+        { provide: Clock, useValue: options.clock ?? new SystemClock() },
         { provide: REDIS, useFactory: () => createRedis(config.redis, `${processName}-commands`) },
       ],
-      exports: [AppConfig, REDIS],
+      exports: [AppConfig, Clock, REDIS],
     };
   }
 

@@ -1,4 +1,5 @@
 import { Body, Controller, Get, HttpCode, Module, Post } from '@nestjs/common';
+import { type Actor, CurrentActor, Public, Scopes } from '@app/common';
 import { IsEmail, IsInt, IsString, Max, MaxLength, Min } from 'class-validator';
 
 export class ProbeBody {
@@ -17,6 +18,7 @@ export class ProbeBody {
 }
 
 /** Routes mounted only by e2e suites, to drive the HTTP pipeline (parsing, validation, errors). */
+@Public()
 @Controller('probe')
 export class ProbeController {
   @Post()
@@ -33,3 +35,20 @@ export class ProbeController {
 
 @Module({ controllers: [ProbeController] })
 export class ProbeModule {}
+
+/** A sync:write route for exercising API-key authentication before the sync endpoints exist. */
+@Controller('probe-sync')
+export class ProbeSyncController {
+  @Post()
+  @HttpCode(200)
+  @Scopes('sync:write')
+  write(@CurrentActor() actor: Actor) {
+    return {
+      kind: actor.principal?.kind,
+      partnerId: actor.principal?.kind === 'admin' ? null : actor.principal?.partnerId,
+    };
+  }
+}
+
+@Module({ controllers: [ProbeSyncController] })
+export class ProbeSyncModule {}

@@ -1,14 +1,11 @@
-import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import type { ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { AppConfig, ConfigError, loadAppConfig } from '@app/common';
+import { resolveServices, ServiceUnavailable } from '../launcher/services';
 import { onShutdownSignal, readEnvironment } from '@app/common/process/bootstrap';
 import { createApiApplication } from '../../../api/src/http-app';
 import { createWorkerApplication } from '../../../worker/src/worker-app';
 import { ensureDevCertificate } from '../launcher/dev-tls';
 import { ensureLocalKeyFile } from '../launcher/local-key-file';
-import { createDatabaseFor, probeDatabase, startEmbeddedPostgres } from '../launcher/database';
-import { REDIS_HELP, redisAnswers, redisServerOnPath, startLocalRedis } from '../launcher/redis';
 import { migrateUp } from '../launcher/migrations';
 
 export type StartMode = 'all' | 'api' | 'worker';
@@ -16,11 +13,6 @@ export type StartMode = 'all' | 'api' | 'worker';
 function fail(message: string): never {
   console.error(message);
   process.exit(1);
-}
-
-function safeTarget(url: string): string {
-  const u = new URL(url);
-  return `${u.hostname}:${u.port || (u.protocol.startsWith('postgres') ? 5432 : 6379)}`;
 }
 
 /**
@@ -50,44 +42,15 @@ export async function startCommand(mode: StartMode): Promise<void> {
     console.log(`• generated a local key-encryption key file (mode 0600) in ${config.keys.localKekFile}`);
   }
 
-  const overrides: Record<string, string> = {};
-  const probe = await probeDatabase(config.database.url);
-  if (probe === 'missing-database') {
-    await createDatabaseFor(config.database.url);
-    console.log(`• created the database on ${safeTarget(config.database.url)}`);
-  } else if (probe === 'unreachable') {
-    if (production) fail(`PostgreSQL does not answer at DATABASE_URL (${safeTarget(config.database.url)}).`);
-    const embeddedUrl = existingEmbeddedUrl(config.dataDir, config.devFallback.embeddedPgPort);
-    if (embeddedUrl && (await probeDatabase(embeddedUrl)) === 'ok') {
-      overrides.DATABASE_URL = embeddedUrl;
-      console.log(`• PostgreSQL at DATABASE_URL does not answer; using the running embedded PostgreSQL`);
-    } else {
-      console.log(
-        `• PostgreSQL does not answer at ${safeTarget(config.database.url)}; starting an embedded PostgreSQL in ${join(config.dataDir, 'pg')}`,
-      );
-      const embedded = await startEmbeddedPostgres(config.dataDir, config.devFallback.embeddedPgPort);
-      overrides.DATABASE_URL = embedded.url;
-      stops.push(() => embedded.stop());
-    }
+  let prepared;
+  try {
+    prepared = await resolveServices(config, env, { mayStart: true });
+  } catch (error) {
+    if (error instanceof ServiceUnavailable) fail(error.message);
+    throw error;
   }
-
-  if (!(await redisAnswers(config.redis))) {
-    if (production) fail(`Redis does not answer at REDIS_URL (${safeTarget(config.redis.url)}).`);
-    const localUrl = `redis://127.0.0.1:${config.devFallback.localRedisPort}`;
-    if (await redisAnswers({ ...config.redis, url: localUrl })) {
-      overrides.REDIS_URL = localUrl;
-      console.log('• Redis at REDIS_URL does not answer; using the running local redis-server');
-    } else {
-      if (!redisServerOnPath()) fail(REDIS_HELP);
-      console.log(
-        `• Redis does not answer at ${safeTarget(config.redis.url)}; starting redis-server in ${join(config.dataDir, 'redis')}`,
-      );
-      const local = await startLocalRedis(config.dataDir, config.devFallback.localRedisPort);
-      overrides.REDIS_URL = local.url;
-      stops.push(() => stopChild(local.child));
-    }
-  }
-  if (Object.keys(overrides).length > 0) config = loadAppConfig(env, overrides);
+  config = prepared.config;
+  stops.push(...prepared.stops);
 
   const applied = await migrateUp(config.database);
   console.log(
@@ -117,20 +80,5 @@ Press Ctrl-C to stop; in-flight requests and jobs finish first.`);
   onShutdownSignal(config.http.shutdownTimeoutMs, async () => {
     for (const close of closers) await close();
     for (const stop of stops.reverse()) await stop();
-  });
-}
-
-function existingEmbeddedUrl(dataDir: string, port: number): string | undefined {
-  const secretFile = join(dataDir, 'pg-password');
-  if (!existsSync(secretFile)) return undefined;
-  const password = readFileSync(secretFile, 'utf8').trim();
-  return `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/member_sync`;
-}
-
-function stopChild(child: ChildProcess): Promise<void> {
-  return new Promise((resolve) => {
-    if (child.exitCode !== null) return resolve();
-    child.once('exit', () => resolve());
-    child.kill('SIGTERM');
   });
 }

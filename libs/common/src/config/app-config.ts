@@ -26,6 +26,17 @@ export class AppConfig {
   readonly redis: { url: string; tlsCaFile?: string; keyPrefix: string };
   readonly log: { level: string; pretty: boolean };
   readonly keys: { provider: 'local'; localKekFile: string };
+  readonly auth: {
+    issuer: string;
+    partnerAudience: string;
+    adminAudience: string;
+    tokenEndpoint: string;
+    accessTokenTtlSeconds: number;
+    clientCaFile?: string;
+    adminOidc?: { issuer: string; jwksUrl: string; audience: string };
+    authFailureAlertThreshold: number;
+  };
+  readonly rateLimits: { clientPerMinute: number; ipPerMinute: number; authPerMinute: number };
   /** Where `npm start` runs its own PostgreSQL / Redis when the configured ones do not answer. */
   readonly devFallback: { embeddedPgPort: number; localRedisPort: number };
 
@@ -52,6 +63,28 @@ export class AppConfig {
     };
     this.redis = { url: env.REDIS_URL, tlsCaFile: env.REDIS_TLS_CA_FILE, keyPrefix: env.REDIS_KEY_PREFIX };
     this.log = { level: env.LOG_LEVEL, pretty: env.LOG_PRETTY };
+    this.auth = {
+      issuer: env.PUBLIC_BASE_URL,
+      partnerAudience: `${env.PUBLIC_BASE_URL}/api/v1`,
+      adminAudience: `${env.PUBLIC_BASE_URL}/api/v1/admin`,
+      tokenEndpoint: `${env.PUBLIC_BASE_URL}/oauth/token`,
+      accessTokenTtlSeconds: env.ACCESS_TOKEN_TTL_SECONDS,
+      clientCaFile: env.TLS_CLIENT_CA_FILE,
+      adminOidc:
+        env.ADMIN_OIDC_ISSUER && env.ADMIN_OIDC_JWKS_URL
+          ? {
+              issuer: env.ADMIN_OIDC_ISSUER,
+              jwksUrl: env.ADMIN_OIDC_JWKS_URL,
+              audience: env.ADMIN_OIDC_AUDIENCE ?? `${env.PUBLIC_BASE_URL}/api/v1/admin`,
+            }
+          : undefined,
+      authFailureAlertThreshold: env.AUTH_FAILURE_ALERT_THRESHOLD,
+    };
+    this.rateLimits = {
+      clientPerMinute: env.RATE_LIMIT_CLIENT_PER_MINUTE,
+      ipPerMinute: env.RATE_LIMIT_IP_PER_MINUTE,
+      authPerMinute: env.RATE_LIMIT_AUTH_PER_MINUTE,
+    };
     this.devFallback = { embeddedPgPort: env.EMBEDDED_PG_PORT, localRedisPort: env.LOCAL_REDIS_PORT };
     this.keys = {
       provider: env.KEY_PROVIDER,

@@ -111,6 +111,59 @@ export class EnvironmentVariables {
   @Matches(/^[a-z][a-z0-9_-]{0,39}$/, { message: 'must be 1-40 lowercase letters, digits, - or _' })
   REDIS_KEY_PREFIX = 'msync';
 
+  /** The public https base URL: the OAuth issuer, and the root of the token audiences. */
+  @Matches(/^https:\/\/[^/\s]+$/, { message: 'must be an https:// origin without a path' })
+  PUBLIC_BASE_URL = 'https://localhost:8443';
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(60)
+  @Max(900)
+  ACCESS_TOKEN_TTL_SECONDS = 900;
+
+  /** CA bundle for partner client certificates (mTLS); without it no client certificate is requested. */
+  @IsOptional()
+  @IsString()
+  TLS_CLIENT_CA_FILE?: string;
+
+  /** Optional external OIDC issuer for admin users; its tokens must carry an MFA `amr`. */
+  @IsOptional()
+  @Matches(/^https?:\/\/\S+$/, { message: 'must be an http(s) URL' })
+  ADMIN_OIDC_ISSUER?: string;
+
+  @IsOptional()
+  @Matches(/^https?:\/\/\S+$/, { message: 'must be an http(s) URL' })
+  ADMIN_OIDC_JWKS_URL?: string;
+
+  @IsOptional()
+  @IsString()
+  @MaxLength(200)
+  ADMIN_OIDC_AUDIENCE?: string;
+
+  /** Requests per minute per authenticated client. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  RATE_LIMIT_CLIENT_PER_MINUTE = 600;
+
+  /** Requests per minute per source IP. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  RATE_LIMIT_IP_PER_MINUTE = 1200;
+
+  /** Requests per minute per source IP on /oauth/token and the admin login. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  RATE_LIMIT_AUTH_PER_MINUTE = 30;
+
+  /** Authentication failures from one client or IP within 15 minutes that raise an alert. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  AUTH_FAILURE_ALERT_THRESHOLD = 10;
+
   @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
   LOG_LEVEL = 'info';
 

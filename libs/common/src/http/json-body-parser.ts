@@ -2,6 +2,20 @@ import type { FastifyInstance } from 'fastify';
 import secureJson from 'secure-json-parse';
 import { DomainError } from '../errors/domain-error';
 
+export class UnsupportedBody extends DomainError {
+  readonly type = 'unsupported-media-type' as const;
+  constructor() {
+    super('Send the body as application/json.');
+  }
+}
+
+export class MalformedFormBody extends DomainError {
+  readonly type = 'bad-request' as const;
+  constructor() {
+    super('The form body is malformed or repeats a parameter.');
+  }
+}
+
 export class MalformedJsonBody extends DomainError {
   readonly type = 'malformed-json' as const;
   constructor() {
@@ -12,10 +26,29 @@ export class MalformedJsonBody extends DomainError {
 /**
  * Replaces fastify's JSON parser so a parse failure surfaces as our own `malformed-json` problem
  * (Nest would otherwise flatten it into an anonymous 400). Prototype-poisoning keys are refused.
- * Only JSON is accepted at all: any other content type answers 415.
+ * Only JSON is accepted (and forms on the OAuth endpoints): any other content type answers 415.
  */
-export function acceptJsonBodiesOnly(fastify: FastifyInstance): void {
+export function acceptJsonBodiesOnly(
+  fastify: FastifyInstance,
+  options: { formRoutes?: string[] } = {},
+): void {
   fastify.removeAllContentTypeParsers();
+  const formRoutes = new Set(options.formRoutes ?? []);
+  // OAuth endpoints take form bodies (RFC 6749); nowhere else does.
+  fastify.addContentTypeParser(
+    'application/x-www-form-urlencoded',
+    { parseAs: 'string' },
+    (request, body, done) => {
+      if (!formRoutes.has(request.routeOptions.url ?? '')) return done(new UnsupportedBody(), undefined);
+      const params = new URLSearchParams(typeof body === 'string' ? body : body.toString('utf8'));
+      const form: Record<string, string> = {};
+      for (const [key, value] of params) {
+        if (key in form || key === '__proto__') return done(new MalformedFormBody(), undefined);
+        form[key] = value;
+      }
+      done(null, form);
+    },
+  );
   fastify.addContentTypeParser(
     /^application\/([\w.+-]+\+)?json(\s*;.*)?$/i,
     { parseAs: 'string' },

@@ -1,0 +1,3 @@
+export * from './crypto.module';
+export * from './key-provider';
+export * from './local-key-provider';

@@ -1,0 +1,203 @@
+import type { KeyObject } from 'node:crypto';
+import { Injectable } from '@nestjs/common';
+import { PassportStrategy } from '@nestjs/passport';
+import type { FastifyRequest } from 'fastify';
+import {
+  createRemoteJWKSet,
+  decodeJwt,
+  decodeProtectedHeader,
+  type JWTHeaderParameters,
+  type JWTPayload,
+  type JWTVerifyGetKey,
+  type ProtectedHeaderParameters,
+} from 'jose';
+import { ExtractJwt, Strategy } from 'passport-jwt';
+import {
+  ADMIN_ROLE_SCOPES,
+  AppConfig,
+  Clock,
+  type AdminPrincipal,
+  type AdminScope,
+  type PartnerPrincipal,
+  type PartnerScope,
+  type Principal,
+} from '@app/common';
+import { AdminSessionsService } from '../admin/admin-sessions.service';
+import { AdminUsersService } from '../admin/admin-users.service';
+import { ClientsService } from '../clients/clients.service';
+import { AuthenticationFailed } from '../identity.errors';
+import { PartnersService } from '../partners/partners.service';
+import { peerCertificateThumbprint } from '../tokens/peer-certificate';
+import { RevocationService } from '../tokens/revocation.service';
+import { SigningKeysService } from '../tokens/signing-keys.service';
+
+interface AccessTokenClaims {
+  iss: string;
+  aud: string | string[];
+  sub: string;
+  jti?: string;
+  exp: number;
+  scope?: string;
+  sid?: string;
+  amr?: string[];
+  email?: string;
+  cnf?: { 'x5t#S256'?: string };
+}
+
+const MFA_AMR = ['mfa', 'otp', 'hwk', 'swk', 'sc'];
+
+/**
+ * Verifies bearer tokens with passport-jwt: ours (ES256 only, our kid, our issuer and one of our
+ * two audiences) and, when configured, an external OIDC issuer's admin tokens. `alg: none`, HMAC
+ * algorithms and unknown keys never verify. Then it resolves the caller as a Principal.
+ */
+@Injectable()
+export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
+  private readonly oidcKeys: JWTVerifyGetKey | null;
+
+  constructor(
+    private readonly config: AppConfig,
+    private readonly signingKeys: SigningKeysService,
+    private readonly clients: ClientsService,
+    private readonly partners: PartnersService,
+    private readonly revocations: RevocationService,
+    private readonly adminUsers: AdminUsersService,
+    private readonly adminSessions: AdminSessionsService,
+    clock: Clock,
+  ) {
+    const oidc = config.auth.adminOidc;
+    // The key lookup needs `this`, which does not exist until super() returns.
+    const late: { keyFor?: (rawToken: string) => Promise<KeyObject> } = {};
+    super({
+      jwtFromRequest: ExtractJwt.fromAuthHeaderAsBearerToken(),
+      algorithms: ['ES256', 'RS256', 'PS256'],
+      issuer: [config.auth.issuer, ...(oidc ? [oidc.issuer] : [])],
+      audience: [config.auth.partnerAudience, config.auth.adminAudience, ...(oidc ? [oidc.audience] : [])],
+      passReqToCallback: true,
+      jsonWebTokenOptions: { clockTolerance: 60 },
+      secretOrKeyProvider: (
+        _request: unknown,
+        rawToken: string,
+        done: (err: unknown, key?: string) => void,
+      ) => {
+        late.keyFor!(rawToken).then(
+          (key) => done(null, key.export({ type: 'spki', format: 'pem' }).toString()),
+          (error: unknown) => done(error),
+        );
+      },
+    });
+    late.keyFor = (rawToken) => this.keyFor(rawToken);
+    // passport-jwt copies jsonWebTokenOptions once; jsonwebtoken reads clockTimestamp at each
+    // verification, so a getter there makes expiry follow the injected clock.
+    Object.defineProperty((this as unknown as { _verifOpts: object })._verifOpts, 'clockTimestamp', {
+      get: () => clock.nowSeconds(),
+      enumerable: true,
+    });
+    this.oidcKeys = oidc ? createRemoteJWKSet(new URL(oidc.jwksUrl), { timeoutDuration: 3000 }) : null;
+  }
+
+  private async keyFor(rawToken: string): Promise<KeyObject> {
+    let header: ProtectedHeaderParameters;
+    let payload: JWTPayload;
+    try {
+      header = decodeProtectedHeader(rawToken);
+      payload = decodeJwt(rawToken);
+    } catch {
+      throw new AuthenticationFailed('malformed_token');
+    }
+    if (payload.iss === this.config.auth.issuer) {
+      if (header.alg !== 'ES256') throw new AuthenticationFailed('algorithm_not_allowed');
+      const key = header.kid ? await this.signingKeys.publicKeyFor(header.kid) : null;
+      if (!key) throw new AuthenticationFailed('unknown_signing_key');
+      return key;
+    }
+    if (this.oidcKeys && payload.iss === this.config.auth.adminOidc?.issuer) {
+      if (!header.alg || !['ES256', 'RS256', 'PS256'].includes(header.alg)) {
+        throw new AuthenticationFailed('algorithm_not_allowed');
+      }
+      try {
+        return (await this.oidcKeys(
+          header as JWTHeaderParameters,
+          { payload: rawToken } as never,
+        )) as KeyObject;
+      } catch {
+        throw new AuthenticationFailed('unknown_signing_key');
+      }
+    }
+    throw new AuthenticationFailed('unknown_issuer');
+  }
+
+  async validate(request: FastifyRequest, claims: AccessTokenClaims): Promise<Principal> {
+    const audiences = Array.isArray(claims.aud) ? claims.aud : [claims.aud];
+    const ours = claims.iss === this.config.auth.issuer;
+    if (ours && audiences.includes(this.config.auth.partnerAudience))
+      return this.partnerPrincipal(request, claims);
+    if (ours && audiences.includes(this.config.auth.adminAudience)) return this.localAdmin(claims);
+    const oidc = this.config.auth.adminOidc;
+    if (oidc && claims.iss === oidc.issuer && audiences.includes(oidc.audience))
+      return this.oidcAdmin(claims);
+    throw new AuthenticationFailed('audience_mismatch');
+  }
+
+  private async partnerPrincipal(
+    request: FastifyRequest,
+    claims: AccessTokenClaims,
+  ): Promise<PartnerPrincipal> {
+    if (!claims.jti || (await this.revocations.isRevoked(claims.jti)))
+      throw new AuthenticationFailed('token_revoked');
+    const client = await this.clients.findActive(claims.sub);
+    if (!client) throw new AuthenticationFailed('client_revoked');
+    const bound = claims.cnf?.['x5t#S256'] ?? client.certificateThumbprint;
+    if (bound && peerCertificateThumbprint(request) !== bound)
+      throw new AuthenticationFailed('certificate_mismatch');
+    const partner = await this.partners.get(client.partnerId);
+    if (partner.status !== 'active') throw new AuthenticationFailed('partner_suspended');
+    const granted = (claims.scope ?? '').split(' ').filter((s) => (client.scopes as string[]).includes(s));
+    return {
+      kind: 'partner_client',
+      id: client.id,
+      partnerId: partner.id,
+      partnerType: partner.type,
+      vendorId: partner.vendorId,
+      organizationIds: partner.organizationIds,
+      categories: partner.categories,
+      purpose: partner.purpose,
+      requiresConsent: partner.requiresConsent,
+      scopes: new Set(granted as PartnerScope[]),
+      tokenId: claims.jti,
+    };
+  }
+
+  private async localAdmin(claims: AccessTokenClaims): Promise<AdminPrincipal> {
+    if (!claims.sid) throw new AuthenticationFailed('session_missing');
+    const state = await this.adminSessions.touch(claims.sid);
+    if (state === 'idle') throw new AuthenticationFailed('idle_timeout');
+    if (state === 'revoked') throw new AuthenticationFailed('session_revoked');
+    const user = await this.adminUsers.findActive(claims.sub);
+    if (!user) throw new AuthenticationFailed('admin_disabled');
+    const tokenScopes = new Set((claims.scope ?? '').split(' '));
+    return {
+      kind: 'admin',
+      id: user.id,
+      role: user.role,
+      // The role's current scopes, narrowed by what the token carries.
+      scopes: new Set<AdminScope>(ADMIN_ROLE_SCOPES[user.role].filter((s) => tokenScopes.has(s))),
+      mfa: (claims.amr ?? []).some((m) => MFA_AMR.includes(m)),
+      sessionId: claims.sid,
+      source: 'local',
+    };
+  }
+
+  private async oidcAdmin(claims: AccessTokenClaims): Promise<AdminPrincipal> {
+    const user = claims.email ? await this.adminUsers.findActiveByEmail(claims.email) : null;
+    if (!user) throw new AuthenticationFailed('admin_unknown');
+    return {
+      kind: 'admin',
+      id: user.id,
+      role: user.role,
+      scopes: new Set(ADMIN_ROLE_SCOPES[user.role]),
+      mfa: (claims.amr ?? []).some((m) => MFA_AMR.includes(m)),
+      source: 'oidc',
+    };
+  }
+}

@@ -1,0 +1,93 @@
+import { mock } from 'jest-mock-extended';
+import { AuditService } from '@app/audit';
+import type { Actor, AdminPrincipal, PartnerPrincipal } from '@app/common';
+import { ResourceNotFound } from '../identity.errors';
+import { ObjectAccessService } from './object-access.service';
+import { partnerMaySeeOrganization, visibleOrganizations } from './object-access';
+
+const partner: PartnerPrincipal = {
+  kind: 'partner_client',
+  id: 'cli_A',
+  partnerId: 'prt_A',
+  partnerType: 'carrier',
+  vendorId: 'vnd_A',
+  organizationIds: ['org_LINKED'],
+  categories: ['coverage'],
+  purpose: 'eligibility',
+  requiresConsent: false,
+  scopes: new Set(['members.eligibility:read']),
+};
+const admin: AdminPrincipal = {
+  kind: 'admin',
+  id: 'adm_A',
+  role: 'compliance_officer',
+  scopes: new Set(),
+  mfa: true,
+  source: 'local',
+};
+const request = {
+  ip: '203.0.113.5',
+  method: 'GET',
+  route: '/api/v1/members/:memberId',
+  requestId: '0f8fad5b-d9cb-469f-a165-70867728950e',
+};
+
+describe('partnerMaySeeOrganization', () => {
+  it('allows a linked organization and refuses any other', () => {
+    expect(partnerMaySeeOrganization(partner, 'org_LINKED')).toBe(true);
+    expect(partnerMaySeeOrganization(partner, 'org_OTHER')).toBe(false);
+  });
+
+  it('restricts partners to their organizations and leaves admins unrestricted', () => {
+    expect(visibleOrganizations(partner)).toEqual(['org_LINKED']);
+    expect(visibleOrganizations(admin)).toBeNull();
+  });
+});
+
+describe('ObjectAccessService', () => {
+  const audit = mock<AuditService>();
+  const sut = new ObjectAccessService(audit);
+  const actor: Actor = { principal: partner, request };
+  beforeEach(() => audit.recordStandalone.mockReset());
+
+  it('lets a partner through to a member of a linked organization, unaudited here', async () => {
+    await expect(
+      sut.assertVisible(actor, 'member', 'mbr_1', { id: 'mbr_1', organizationId: 'org_LINKED' }),
+    ).resolves.toBeUndefined();
+    expect(audit.recordStandalone).not.toHaveBeenCalled();
+  });
+
+  it('answers a member of an unlinked organization exactly like a missing one, and audits why', async () => {
+    const forbidden = sut.assertVisible(actor, 'member', 'mbr_2', {
+      id: 'mbr_2',
+      organizationId: 'org_OTHER',
+    });
+    const missing = sut.assertVisible(actor, 'member', 'mbr_3', null);
+    const [a, b] = await Promise.allSettled([forbidden, missing]);
+    expect(a.status).toBe('rejected');
+    expect(b.status).toBe('rejected');
+    const [e1, e2] = [(a as PromiseRejectedResult).reason, (b as PromiseRejectedResult).reason];
+    expect(e1).toBeInstanceOf(ResourceNotFound);
+    expect(e2).toBeInstanceOf(ResourceNotFound);
+    expect(e1.message).toBe(e2.message);
+    expect(audit.recordStandalone).toHaveBeenCalledWith(
+      expect.objectContaining({
+        outcome: 'denied',
+        reason: 'organization_not_linked',
+        resourceIds: ['mbr_2'],
+      }),
+    );
+    expect(audit.recordStandalone).toHaveBeenCalledWith(
+      expect.objectContaining({ reason: 'not_found', resourceIds: ['mbr_3'] }),
+    );
+  });
+
+  it('lets an admin principal read any organization', async () => {
+    await expect(
+      sut.assertVisible({ principal: admin, request }, 'member', 'mbr_4', {
+        id: 'mbr_4',
+        organizationId: 'org_OTHER',
+      }),
+    ).resolves.toBeUndefined();
+  });
+});

@@ -1,0 +1,237 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { Inject, Injectable } from '@nestjs/common';
+import { EntityManager } from '@mikro-orm/postgresql';
+import * as argon2 from 'argon2';
+import type { Redis } from 'ioredis';
+import type { FastifyRequest } from 'fastify';
+import { AlertsService, AuditService, auditActor, type AuditRecord } from '@app/audit';
+import { ADMIN_ROLE_SCOPES, AppConfig, Clock, newId, REDIS, requestMeta } from '@app/common';
+import { ARGON2_OPTIONS } from '../clients/clients.service';
+import { AuthenticationFailed } from '../identity.errors';
+import { TokenIssuerService } from '../tokens/token-issuer.service';
+import { AdminRefreshToken, AdminSession } from './admin-session.entity';
+import { AdminUsersService } from './admin-users.service';
+import type { AdminUser } from './admin-user.entity';
+import { totpStep } from './totp';
+
+export const ADMIN_IDLE_TIMEOUT_MS = 15 * 60 * 1000;
+export const ADMIN_SESSION_MAX_MS = 12 * 3600 * 1000;
+
+export interface AdminTokens {
+  accessToken: string;
+  refreshToken: string;
+  expiresIn: number;
+}
+
+export type SessionState = 'active' | 'idle' | 'revoked';
+
+function hashToken(token: string): string {
+  return createHash('sha256').update(token).digest('hex');
+}
+
+/**
+ * Admin login (password + TOTP), rotating refresh tokens with reuse detection, and the 15-minute
+ * idle logoff. Last activity lives in Redis so every API process sees the same session clock.
+ */
+@Injectable()
+export class AdminSessionsService {
+  private readonly dummyHash = argon2.hash('timing-equaliser-not-a-password', ARGON2_OPTIONS);
+
+  constructor(
+    private readonly em: EntityManager,
+    private readonly users: AdminUsersService,
+    private readonly issuer: TokenIssuerService,
+    private readonly audit: AuditService,
+    private readonly alerts: AlertsService,
+    private readonly config: AppConfig,
+    private readonly clock: Clock,
+    @Inject(REDIS) private readonly redis: Redis,
+  ) {}
+
+  async login(
+    request: FastifyRequest,
+    input: { email: string; password: string; totp: string },
+  ): Promise<AdminTokens> {
+    const user = await this.users.findActiveByEmail(input.email);
+    // Verify against a dummy hash for unknown users, so timing does not reveal which emails exist.
+    const passwordOk = await argon2
+      .verify(user?.passwordHash ?? (await this.dummyHash), input.password)
+      .catch(() => false);
+    if (!user || !passwordOk) return this.refuseLogin(request, user, 'bad_password');
+    const step = totpStep(input.totp, await this.users.totpSecretOf(user), this.clock.nowMs());
+    if (step === null) return this.refuseLogin(request, user, 'bad_totp');
+    const fresh = await this.redis.set(this.key('totp-used', `${user.id}:${step}`), '1', 'EX', 120, 'NX');
+    if (fresh !== 'OK') return this.refuseLogin(request, user, 'totp_replayed');
+
+    const sessionId = newId('session');
+    const refreshToken = randomBytes(32).toString('base64url');
+    const now = this.clock.now();
+    await this.em.fork().transactional(async (em) => {
+      await em.insert(AdminSession, {
+        id: sessionId,
+        adminUserId: user.id,
+        status: 'active',
+        revokedReason: null,
+        createdAt: now,
+        expiresAt: new Date(now.getTime() + ADMIN_SESSION_MAX_MS),
+      });
+      await em.insert(AdminRefreshToken, {
+        tokenHash: hashToken(refreshToken),
+        sessionId,
+        status: 'active',
+        createdAt: now,
+      });
+      await this.audit.record(em, {
+        ...this.meta(request, user.id),
+        action: 'admin.login',
+        resourceType: 'admin_session',
+        resourceIds: [sessionId],
+        outcome: 'success',
+        statusCode: 200,
+      });
+    });
+    await this.markActive(sessionId);
+    return this.tokensFor(user, sessionId, refreshToken);
+  }
+
+  /** Exchanges a refresh token for a new pair. A spent token presented again revokes the whole session. */
+  async refresh(request: FastifyRequest, presented: string): Promise<AdminTokens> {
+    const em = this.em.fork();
+    const token = await em.findOne(AdminRefreshToken, { tokenHash: hashToken(presented) });
+    if (!token) return this.refuseRefresh(request, null, 'unknown_refresh_token');
+    const session = await em.findOne(AdminSession, { id: token.sessionId });
+    if (!session || session.status !== 'active')
+      return this.refuseRefresh(request, session, 'session_revoked');
+    if (token.status === 'used') {
+      await this.revoke(session.id, 'refresh_token_reuse');
+      await this.alerts.raise('refresh_token_reuse', 'high', `admin:${session.adminUserId}`, {
+        sessionId: session.id,
+      });
+      return this.refuseRefresh(request, session, 'refresh_token_reuse');
+    }
+    if (session.expiresAt <= this.clock.now()) {
+      await this.revoke(session.id, 'session_expired');
+      return this.refuseRefresh(request, session, 'session_expired');
+    }
+    const state = await this.touch(session.id);
+    if (state !== 'active')
+      return this.refuseRefresh(request, session, state === 'idle' ? 'idle_timeout' : 'session_revoked');
+    const user = await this.users.findActive(session.adminUserId);
+    if (!user) return this.refuseRefresh(request, session, 'admin_disabled');
+
+    const next = randomBytes(32).toString('base64url');
+    const rotated = await em.transactional(async (tx) => {
+      // Only one exchange of a token can win, even when two arrive at once.
+      const spent = await tx.nativeUpdate(
+        AdminRefreshToken,
+        { tokenHash: token.tokenHash, status: 'active' },
+        { status: 'used' },
+      );
+      if (spent !== 1) return false;
+      await tx.insert(AdminRefreshToken, {
+        tokenHash: hashToken(next),
+        sessionId: session.id,
+        status: 'active',
+        createdAt: this.clock.now(),
+      });
+      await this.audit.record(tx, {
+        ...this.meta(request, user.id),
+        action: 'admin.refresh',
+        resourceType: 'admin_session',
+        resourceIds: [session.id],
+        outcome: 'success',
+        statusCode: 200,
+      });
+      return true;
+    });
+    if (!rotated) {
+      await this.revoke(session.id, 'refresh_token_reuse');
+      return this.refuseRefresh(request, session, 'refresh_token_reuse');
+    }
+    return this.tokensFor(user, session.id, next);
+  }
+
+  /**
+   * Records activity on a session and tells whether it may continue. Idle for more than 15
+   * minutes (by the injected clock) ends the session; a session unknown to Redis is treated as ended.
+   */
+  async touch(sessionId: string): Promise<SessionState> {
+    const key = this.key('admin-activity', sessionId);
+    const last = await this.redis.get(key);
+    if (last === null) return 'revoked';
+    if (this.clock.nowMs() - Number(last) > ADMIN_IDLE_TIMEOUT_MS) {
+      await this.revoke(sessionId, 'idle_timeout');
+      return 'idle';
+    }
+    await this.markActive(sessionId);
+    return 'active';
+  }
+
+  async revoke(sessionId: string, reason: string): Promise<void> {
+    await this.redis.del(this.key('admin-activity', sessionId));
+    await this.em
+      .fork()
+      .nativeUpdate(
+        AdminSession,
+        { id: sessionId, status: 'active' },
+        { status: 'revoked', revokedReason: reason },
+      );
+  }
+
+  private async markActive(sessionId: string): Promise<void> {
+    await this.redis.set(
+      this.key('admin-activity', sessionId),
+      String(this.clock.nowMs()),
+      'PX',
+      ADMIN_SESSION_MAX_MS,
+    );
+  }
+
+  private async tokensFor(user: AdminUser, sessionId: string, refreshToken: string): Promise<AdminTokens> {
+    const token = await this.issuer.issueAdminToken({
+      adminId: user.id,
+      sessionId,
+      scopes: ADMIN_ROLE_SCOPES[user.role],
+    });
+    return { accessToken: token.accessToken, refreshToken, expiresIn: token.expiresIn };
+  }
+
+  private async refuseLogin(request: FastifyRequest, user: AdminUser | null, reason: string): Promise<never> {
+    await this.audit.recordStandalone({
+      ...this.meta(request, user?.id ?? null),
+      action: 'admin.login',
+      outcome: 'failure',
+      statusCode: 401,
+      reason,
+    });
+    await this.alerts.countAuthFailure([`ip:${request.ip}`, ...(user ? [`admin:${user.id}`] : [])]);
+    throw new AuthenticationFailed(reason);
+  }
+
+  private async refuseRefresh(
+    request: FastifyRequest,
+    session: AdminSession | null,
+    reason: string,
+  ): Promise<never> {
+    await this.audit.recordStandalone({
+      ...this.meta(request, session?.adminUserId ?? null),
+      action: 'admin.refresh',
+      resourceType: 'admin_session',
+      resourceIds: session ? [session.id] : null,
+      outcome: 'failure',
+      statusCode: 401,
+      reason,
+    });
+    await this.alerts.countAuthFailure([`ip:${request.ip}`]);
+    throw new AuthenticationFailed(reason);
+  }
+
+  private meta(request: FastifyRequest, adminId: string | null): Omit<AuditRecord, 'action' | 'outcome'> {
+    const base = auditActor({ request: requestMeta(request) });
+    return adminId ? { ...base, actorType: 'admin', actorId: adminId } : base;
+  }
+
+  private key(kind: string, id: string): string {
+    return `${this.config.redis.keyPrefix}:${kind}:${id}`;
+  }
+}

@@ -1,0 +1,10 @@
+import { IsOptional, Matches } from 'class-validator';
+
+export class PartnerIdParam {
+  @Matches(/^prt_[0-9A-HJKMNP-TV-Z]{26}$/)
+  partnerId: string;
+
+  @IsOptional()
+  @Matches(/^key_[0-9A-HJKMNP-TV-Z]{26}$/)
+  keyId?: string;
+}

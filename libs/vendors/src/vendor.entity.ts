@@ -1,0 +1,44 @@
+import { Entity, Enum, PrimaryKey, Property } from '@mikro-orm/core';
+import type { DataCategory } from '@app/common';
+
+export const VENDOR_ROLES = ['partner', 'subprocessor'] as const;
+export type VendorRole = (typeof VENDOR_ROLES)[number];
+export const BAA_STATUSES = ['draft', 'signed', 'expired', 'terminated'] as const;
+export type BaaStatus = (typeof BAA_STATUSES)[number];
+
+/** A business associate and its BAA: no ePHI leaves the service to a vendor without one in effect. */
+@Entity({ tableName: 'vendor' })
+export class Vendor {
+  @PrimaryKey({ type: 'string', length: 30 })
+  id: string;
+
+  @Property({ type: 'string', length: 200 })
+  name: string;
+
+  @Enum({ items: [...VENDOR_ROLES], type: 'string' })
+  role: VendorRole;
+
+  @Enum({ items: [...BAA_STATUSES], type: 'string' })
+  baaStatus: BaaStatus;
+
+  @Property({ type: 'date', nullable: true })
+  baaSignedAt?: string | null;
+
+  @Property({ type: 'date', nullable: true })
+  baaEffectiveFrom?: string | null;
+
+  @Property({ type: 'date', nullable: true })
+  baaExpiresAt?: string | null;
+
+  @Property({ type: 'string', length: 64, nullable: true })
+  baaDocumentSha256?: string | null;
+
+  @Property({ type: 'string[]', columnType: 'text[]' })
+  baaPermittedCategories: DataCategory[];
+
+  @Property({ type: 'Date', columnType: 'timestamptz' })
+  createdAt: Date;
+
+  @Property({ type: 'Date', columnType: 'timestamptz' })
+  updatedAt: Date;
+}
