@@ -1,6 +1,6 @@
 import { Controller, HttpCode, Post } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
-import { Scopes } from '@app/common';
+import { type Actor, CurrentActor, Scopes } from '@app/common';
 import { SigningKeysService } from './signing-keys.service';
 
 @ApiTags('admin: keys')
@@ -14,7 +14,7 @@ export class SigningKeysController {
   @ApiOperation({
     summary: 'Activate a new token-signing key; the old one stays in the JWKS until its tokens expire',
   })
-  rotate() {
-    return this.signingKeys.rotate();
+  rotate(@CurrentActor() actor: Actor) {
+    return this.signingKeys.rotate(actor);
   }
 }

@@ -8,7 +8,8 @@ import {
 import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { EntityManager, UniqueConstraintViolationException } from '@mikro-orm/postgresql';
 import { calculateJwkThumbprint, type JWK } from 'jose';
-import { AppConfig, Clock } from '@app/common';
+import { AuditService, auditActor } from '@app/audit';
+import { AppConfig, Clock, type Actor } from '@app/common';
 import { KeyProvider } from '@app/crypto';
 import { SigningKey } from './signing-key.entity';
 
@@ -40,6 +41,7 @@ export class SigningKeysService implements OnApplicationBootstrap {
     private readonly keyProvider: KeyProvider,
     private readonly clock: Clock,
     private readonly config: AppConfig,
+    private readonly audit: AuditService,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
@@ -70,9 +72,17 @@ export class SigningKeysService implements OnApplicationBootstrap {
   }
 
   /** Retires the active key and activates a new one; returns the new kid. */
-  async rotate(): Promise<{ kid: string; retiredKid: string | null }> {
+  async rotate(actor: Actor): Promise<{ kid: string; retiredKid: string | null }> {
     const previous = await this.em.fork().findOne(SigningKey, { status: 'active' });
     const kid = await this.createActiveKey(previous?.kid ?? null);
+    await this.audit.recordStandalone({
+      ...auditActor(actor),
+      action: 'signing_key.rotate',
+      resourceType: 'signing_key',
+      resourceIds: previous ? [kid, previous.kid] : [kid],
+      outcome: 'success',
+      statusCode: 201,
+    });
     return { kid, retiredKid: previous?.kid ?? null };
   }
 
