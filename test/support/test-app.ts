@@ -56,7 +56,8 @@ export async function startTestApi(
       LOCAL_KEK_FILE: tls.kek,
       HTTP_HOST: '127.0.0.1',
       HTTP_PORT: String(port),
-      PUBLIC_BASE_URL: `https://127.0.0.1:${port}`,
+      // A second process of the same install shares its public URL (the token issuer).
+      PUBLIC_BASE_URL: options.shareWith?.config.auth.issuer ?? `https://127.0.0.1:${port}`,
       LOG_LEVEL: 'silent',
       ...options.env,
     },

@@ -51,6 +51,10 @@ export class AuditEvent {
   @Property({ type: 'string', length: 40, nullable: true })
   purpose?: string | null;
 
+  /** Data categories disclosed by a read (accounting of disclosures); never values. */
+  @Property({ type: 'string[]', columnType: 'text[]', nullable: true })
+  categories?: string[] | null;
+
   @Enum({ items: ['success', 'failure', 'denied'], type: 'string' })
   outcome: AuditOutcome;
 

@@ -1,13 +1,24 @@
-// Key management: the key-encryption-key provider (and, with the members issue, envelope
-// encryption and blind indexes). It must never persist or log a key, nor import a domain lib.
+// Key management: the key-encryption-key provider, per-member data keys, blind indexes and service
+// secrets. It must never persist an unwrapped key, log a key, nor import a domain lib.
 import { Global, Module } from '@nestjs/common';
+import { MikroOrmModule } from '@mikro-orm/nestjs';
 import { AppConfig } from '@app/common';
+import { AwsKmsKeyProvider } from './aws-kms-key-provider';
 import { KeyProvider } from './key-provider';
 import { LocalKeyProvider } from './local-key-provider';
+import { VaultTransitKeyProvider } from './vault-transit-key-provider';
+import { BlindIndexService } from './blind-index.service';
+import { DataKeysService } from './data-keys.service';
+import { SystemSecret } from './system-secret.entity';
+import { SystemSecretsService } from './system-secrets.service';
 
 @Global()
 @Module({
+  imports: [MikroOrmModule.forFeature([SystemSecret])],
   providers: [
+    DataKeysService,
+    SystemSecretsService,
+    BlindIndexService,
     {
       provide: KeyProvider,
       inject: [AppConfig],
@@ -15,10 +26,14 @@ import { LocalKeyProvider } from './local-key-provider';
         switch (config.keys.provider) {
           case 'local':
             return new LocalKeyProvider(config.keys.localKekFile);
+          case 'aws-kms':
+            return new AwsKmsKeyProvider(config.keys.awsKms);
+          case 'vault-transit':
+            return new VaultTransitKeyProvider(config.keys.vaultTransit);
         }
       },
     },
   ],
-  exports: [KeyProvider],
+  exports: [KeyProvider, DataKeysService, SystemSecretsService, BlindIndexService],
 })
 export class CryptoModule {}

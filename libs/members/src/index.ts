@@ -1,2 +1,5 @@
 export * from './members.module';
 export * from './members.service';
+export * from './catalog/field-catalog';
+export * from './catalog/member-schema';
+export * from './projection';

@@ -1,16 +1,18 @@
-// The member aggregate: reads and writes of members, always through the BOLA gate and audited.
-// It must never decide who a caller is (identity does) nor return a member outside the caller's organizations.
+// The member aggregate: ePHI field catalog, envelope-encrypted storage, minimum-necessary projections.
+// It must never return a field outside scope ∩ partner ∩ BAA, nor hold a plaintext value outside a request.
 import { Module } from '@nestjs/common';
-import { MikroOrmModule } from '@mikro-orm/nestjs';
 import { IdentityModule } from '@app/identity';
-import { Member } from './member.entity';
+import { VendorsModule } from '@app/vendors';
+import { AdminMembersController } from './admin-members.controller';
+import { MemberCipher } from './member-cipher';
+import { MemberStore } from './member.store';
 import { MembersController } from './members.controller';
 import { MembersService } from './members.service';
 
 @Module({
-  imports: [IdentityModule, MikroOrmModule.forFeature([Member])],
-  controllers: [MembersController],
-  providers: [MembersService],
+  imports: [IdentityModule, VendorsModule],
+  controllers: [MembersController, AdminMembersController],
+  providers: [MemberStore, MemberCipher, MembersService],
   exports: [MembersService],
 })
 export class MembersModule {}

@@ -22,8 +22,12 @@ export interface VendorView {
   };
 }
 
+const VENDOR_CACHE_MS = 30_000;
+
 @Injectable()
 export class VendorsService {
+  private readonly cache = new Map<string, { vendor: Vendor; until: number }>();
+
   constructor(
     private readonly em: EntityManager,
     private readonly audit: AuditService,
@@ -72,11 +76,25 @@ export class VendorsService {
     return this.view(vendor);
   }
 
-  /** The categories the vendor's BAA permits today (empty without a BAA in effect). */
-  async permittedCategoriesToday(vendorId: string): Promise<DataCategory[]> {
+  /**
+   * Whether the vendor has a BAA in effect today and which categories it permits. Read on every
+   * disclosure, so vendors are cached for 30 s: a terminated BAA stops disclosures within that.
+   */
+  async baaToday(vendorId: string): Promise<{ inEffect: boolean; categories: DataCategory[] }> {
+    const vendor = await this.cachedVendor(vendorId);
+    const terms = this.terms(vendor);
+    const today = utcDate(this.clock.now());
+    return { inEffect: isBaaInEffect(terms, today), categories: baaPermittedCategories(terms, today) };
+  }
+
+  private async cachedVendor(vendorId: string): Promise<Vendor> {
+    const now = this.clock.nowMs();
+    const hit = this.cache.get(vendorId);
+    if (hit && hit.until > now) return hit.vendor;
     const vendor = await this.em.fork().findOne(Vendor, { id: vendorId });
     if (!vendor) throw new VendorNotFound();
-    return baaPermittedCategories(this.terms(vendor), utcDate(this.clock.now()));
+    this.cache.set(vendorId, { vendor, until: now + VENDOR_CACHE_MS });
+    return vendor;
   }
 
   /** The BAA's permitted categories regardless of dates (for registering what a partner may ever get). */

@@ -3,6 +3,7 @@ import { Reflector } from '@nestjs/core';
 import {
   InjectThrottlerOptions,
   InjectThrottlerStorage,
+  normalizeIp,
   ThrottlerException,
   ThrottlerGuard,
   type ThrottlerModuleOptions,
@@ -50,14 +51,14 @@ abstract class RateLimitGuard extends ThrottlerGuard {
     ) {
       return true;
     }
-    const tracker = name === 'client' ? request.principal?.id : request.ip;
+    // IPv6 callers are grouped by their /64 (as the throttler does), so rotating addresses buys nothing.
+    const tracker = name === 'client' ? request.principal?.id : normalizeIp(request.ip);
     if (!tracker) return true;
     const key = `${this.config.redis.keyPrefix}:rl:${name}:${tracker}`;
     const record = await this.storageService.increment(key, ttl, limit, blockDuration, name);
     const reply = context.switchToHttp().getResponse<FastifyReply>();
-    const resetSeconds = Math.ceil(
-      (record.isBlocked ? record.timeToBlockExpire : record.timeToExpire) / 1000,
-    );
+    // The storage reports both durations in seconds.
+    const resetSeconds = record.isBlocked ? record.timeToBlockExpire : record.timeToExpire;
     void reply
       .header('RateLimit-Limit', limit)
       .header('RateLimit-Remaining', Math.max(0, limit - record.totalHits))

@@ -44,4 +44,106 @@ describe('loadAppConfig', () => {
       expect.objectContaining({ message: expect.not.stringContaining('canary-secret') }),
     );
   });
+  describe('key provider', () => {
+    const kms = { KEY_PROVIDER: 'aws-kms', AWS_KMS_KEY_ID: 'alias/member-sync-kek', AWS_REGION: 'us-east-1' };
+    const vault = {
+      KEY_PROVIDER: 'vault-transit',
+      VAULT_ADDR: 'https://vault.internal:8200',
+      VAULT_TOKEN: 'hvs.canary-token',
+      VAULT_TRANSIT_KEY: 'member-sync-kek',
+    };
+
+    it('defaults to the local key file and ignores remote settings', () => {
+      expect(loadAppConfig({ AWS_REGION: 'not a region' }).keys).toEqual({
+        provider: 'local',
+        localKekFile: expect.stringMatching(/\.data\/keys\/local-kek\.key$/),
+      });
+    });
+
+    it('builds the AWS KMS settings', () => {
+      expect(loadAppConfig({ ...kms, AWS_KMS_ENDPOINT: 'http://127.0.0.1:4566' }).keys).toMatchObject({
+        provider: 'aws-kms',
+        awsKms: { keyId: 'alias/member-sync-kek', region: 'us-east-1', endpoint: 'http://127.0.0.1:4566' },
+      });
+    });
+
+    it('builds the Vault transit settings with the default mount', () => {
+      expect(loadAppConfig(vault).keys).toMatchObject({
+        provider: 'vault-transit',
+        vaultTransit: {
+          addr: 'https://vault.internal:8200',
+          token: { value: 'hvs.canary-token' },
+          mount: 'transit',
+          key: 'member-sync-kek',
+          namespace: undefined,
+        },
+      });
+    });
+
+    it('takes the Vault token from a file instead', () => {
+      const { VAULT_TOKEN: _token, ...rest } = vault;
+      expect(loadAppConfig({ ...rest, VAULT_TOKEN_FILE: '/run/vault/token' }).keys).toMatchObject({
+        vaultTransit: { token: { file: '/run/vault/token' } },
+      });
+    });
+
+    it.each([
+      ['AWS_KMS_KEY_ID', kms, 'aws-kms'],
+      ['AWS_REGION', kms, 'aws-kms'],
+      ['VAULT_ADDR', vault, 'vault-transit'],
+      ['VAULT_TOKEN', vault, 'vault-transit (or set VAULT_TOKEN_FILE)'],
+      ['VAULT_TRANSIT_KEY', vault, 'vault-transit'],
+    ])('stops with one line naming %s when its key provider needs it', (name, env, provider) => {
+      const attempt = () => loadAppConfig({ ...env, [name]: undefined });
+      expect(attempt).toThrow(ConfigError);
+      // An error object compares the whole message: exactly one line, naming the variable.
+      expect(attempt).toThrow(
+        new ConfigError(`Invalid configuration: ${name} is required when KEY_PROVIDER=${provider}`),
+      );
+    });
+
+    it.each([
+      ['KEY_PROVIDER', { KEY_PROVIDER: 'hsm' }, /^Invalid configuration: KEY_PROVIDER must be one of/],
+      [
+        'AWS_REGION',
+        { ...kms, AWS_REGION: 'Virginia' },
+        /^Invalid configuration: AWS_REGION must be an AWS region/,
+      ],
+      [
+        'AWS_KMS_KEY_ID',
+        { ...kms, AWS_KMS_KEY_ID: 'my key' },
+        /^Invalid configuration: AWS_KMS_KEY_ID must be a KMS key/,
+      ],
+      [
+        'VAULT_TRANSIT_MOUNT',
+        { ...vault, VAULT_TRANSIT_MOUNT: '../sys' },
+        /^Invalid configuration: VAULT_TRANSIT_MOUNT must be a mount path/,
+      ],
+      [
+        'VAULT_TOKEN_FILE beside VAULT_TOKEN',
+        { ...vault, VAULT_TOKEN_FILE: '/run/vault/token' },
+        /^Invalid configuration: VAULT_TOKEN_FILE cannot be set together with VAULT_TOKEN$/,
+      ],
+      [
+        'plain-http VAULT_ADDR in production',
+        { ...vault, NODE_ENV: 'production', VAULT_ADDR: 'http://vault.internal:8200' },
+        /^Invalid configuration: VAULT_ADDR must be an https:\/\/ URL in production$/,
+      ],
+      [
+        'plain-http AWS_KMS_ENDPOINT in production',
+        { ...kms, NODE_ENV: 'production', AWS_KMS_ENDPOINT: 'http://127.0.0.1:4566' },
+        /^Invalid configuration: AWS_KMS_ENDPOINT must be an https:\/\/ URL in production$/,
+      ],
+    ])('stops on a malformed %s with one line naming it', (_case, env, message) => {
+      const attempt = () => loadAppConfig(env);
+      expect(attempt).toThrow(ConfigError);
+      expect(attempt).toThrow(message);
+    });
+
+    it('never repeats the Vault token in the message', () => {
+      expect(() => loadAppConfig({ ...vault, VAULT_TOKEN: 'hvs.canary secret' })).toThrow(
+        expect.objectContaining({ message: expect.not.stringContaining('canary') }),
+      );
+    });
+  });
 });

@@ -1,6 +1,26 @@
 import { resolve } from 'node:path';
 import { EnvironmentVariables, validateEnvironment } from './environment';
 
+/** Which KEK provider runs, with only its own settings; `localKekFile` is always known (first-run setup). */
+export type KeyProviderConfig =
+  | { provider: 'local'; localKekFile: string }
+  | {
+      provider: 'aws-kms';
+      localKekFile: string;
+      awsKms: { keyId: string; region: string; endpoint?: string };
+    }
+  | {
+      provider: 'vault-transit';
+      localKekFile: string;
+      vaultTransit: {
+        addr: string;
+        token: { value: string } | { file: string };
+        mount: string;
+        key: string;
+        namespace?: string;
+      };
+    };
+
 /**
  * The typed configuration every module receives. Built once at boot from the environment;
  * nothing else reads `process.env`.
@@ -25,7 +45,7 @@ export class AppConfig {
   };
   readonly redis: { url: string; tlsCaFile?: string; keyPrefix: string };
   readonly log: { level: string; pretty: boolean };
-  readonly keys: { provider: 'local'; localKekFile: string };
+  readonly keys: KeyProviderConfig;
   readonly auth: {
     issuer: string;
     partnerAudience: string;
@@ -86,10 +106,34 @@ export class AppConfig {
       authPerMinute: env.RATE_LIMIT_AUTH_PER_MINUTE,
     };
     this.devFallback = { embeddedPgPort: env.EMBEDDED_PG_PORT, localRedisPort: env.LOCAL_REDIS_PORT };
-    this.keys = {
-      provider: env.KEY_PROVIDER,
-      localKekFile: resolve(env.LOCAL_KEK_FILE ?? `${env.DATA_DIR}/keys/local-kek.key`),
-    };
+    this.keys = keyProviderConfig(env);
+  }
+}
+
+// validateEnvironment has already refused a missing variable the chosen provider requires.
+function keyProviderConfig(env: EnvironmentVariables): KeyProviderConfig {
+  const localKekFile = resolve(env.LOCAL_KEK_FILE ?? `${env.DATA_DIR}/keys/local-kek.key`);
+  switch (env.KEY_PROVIDER) {
+    case 'local':
+      return { provider: 'local', localKekFile };
+    case 'aws-kms':
+      return {
+        provider: 'aws-kms',
+        localKekFile,
+        awsKms: { keyId: env.AWS_KMS_KEY_ID!, region: env.AWS_REGION!, endpoint: env.AWS_KMS_ENDPOINT },
+      };
+    case 'vault-transit':
+      return {
+        provider: 'vault-transit',
+        localKekFile,
+        vaultTransit: {
+          addr: env.VAULT_ADDR!,
+          token: env.VAULT_TOKEN_FILE ? { file: resolve(env.VAULT_TOKEN_FILE) } : { value: env.VAULT_TOKEN! },
+          mount: env.VAULT_TRANSIT_MOUNT,
+          key: env.VAULT_TRANSIT_KEY!,
+          namespace: env.VAULT_NAMESPACE,
+        },
+      };
   }
 }
 

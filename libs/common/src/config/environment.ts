@@ -1,6 +1,7 @@
 import { plainToInstance, Transform } from 'class-transformer';
 import {
   IsBoolean,
+  IsDefined,
   IsIn,
   IsInt,
   IsOptional,
@@ -9,6 +10,8 @@ import {
   Max,
   MaxLength,
   Min,
+  ValidateBy,
+  ValidateIf,
   validateSync,
 } from 'class-validator';
 
@@ -19,6 +22,27 @@ const toBool = ({ value }: { value: unknown }) => {
   const v = value.trim().toLowerCase();
   return v === 'true' || v === '1' ? true : v === 'false' || v === '0' ? false : value;
 };
+
+/** Where the key-encryption key lives; `CryptoModule` builds one provider per name. */
+export const KEY_PROVIDERS = ['local', 'aws-kms', 'vault-transit'] as const;
+export type KeyProviderName = (typeof KEY_PROVIDERS)[number];
+
+const whenProvider = (name: KeyProviderName) =>
+  ValidateIf((env: EnvironmentVariables) => env.KEY_PROVIDER === name);
+const requiredFor = (name: KeyProviderName) =>
+  IsDefined({ message: `is required when KEY_PROVIDER=${name}` });
+
+/** Keys and tokens cross this link: plain http is for a local Vault dev server or KMS stand-in only. */
+const HttpsInProduction = () =>
+  ValidateBy({
+    name: 'httpsInProduction',
+    validator: {
+      validate: (value: unknown, args) =>
+        (args?.object as EnvironmentVariables).NODE_ENV !== 'production' ||
+        (typeof value === 'string' && value.startsWith('https://')),
+      defaultMessage: () => 'must be an https:// URL in production',
+    },
+  });
 
 /**
  * Every environment variable the service reads, with its default. `.env.example` documents the same
@@ -171,12 +195,77 @@ export class EnvironmentVariables {
   @IsBoolean()
   LOG_PRETTY = false;
 
-  @IsIn(['local'])
-  KEY_PROVIDER = 'local' as const;
+  @IsIn(KEY_PROVIDERS)
+  KEY_PROVIDER: KeyProviderName = 'local';
 
   @IsOptional()
   @IsString()
   LOCAL_KEK_FILE?: string;
+
+  /** KMS key id, key ARN, alias name (`alias/...`) or alias ARN; read only when KEY_PROVIDER=aws-kms. */
+  @whenProvider('aws-kms')
+  @requiredFor('aws-kms')
+  @Matches(
+    /^(arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:(key|alias)\/[\w/-]+|alias\/[\w/-]+|(mrk-)?[0-9a-f-]{32,36})$/,
+    {
+      message: 'must be a KMS key id, key ARN, alias/name or alias ARN',
+    },
+  )
+  @MaxLength(2048)
+  AWS_KMS_KEY_ID?: string;
+
+  @whenProvider('aws-kms')
+  @requiredFor('aws-kms')
+  @Matches(/^[a-z]{2,4}(-[a-z]+)+-\d{1,2}$/, { message: 'must be an AWS region such as us-east-1' })
+  AWS_REGION?: string;
+
+  /** A VPC endpoint or a local KMS stand-in; empty = the regional public endpoint. */
+  @whenProvider('aws-kms')
+  @IsOptional()
+  @Matches(/^https?:\/\/\S+$/, { message: 'must be an http(s) URL' })
+  @HttpsInProduction()
+  AWS_KMS_ENDPOINT?: string;
+
+  @whenProvider('vault-transit')
+  @requiredFor('vault-transit')
+  @Matches(/^https?:\/\/[^/\s]+(\/[^\s]*)?$/, { message: 'must be an http(s) URL' })
+  @HttpsInProduction()
+  VAULT_ADDR?: string;
+
+  /** A fixed token; exactly one of VAULT_TOKEN and VAULT_TOKEN_FILE. */
+  @ValidateIf((env: EnvironmentVariables) => env.KEY_PROVIDER === 'vault-transit' && !env.VAULT_TOKEN_FILE)
+  @IsDefined({ message: 'is required when KEY_PROVIDER=vault-transit (or set VAULT_TOKEN_FILE)' })
+  @Matches(/^[\x21-\x7e]{1,4096}$/, { message: 'must be a Vault token (printable, no spaces)' })
+  VAULT_TOKEN?: string;
+
+  /** A file holding the token, re-read on each call (a Vault Agent sink that is rewritten on re-auth). */
+  @whenProvider('vault-transit')
+  @IsOptional()
+  @IsString()
+  @ValidateBy(
+    {
+      name: 'notBothVaultTokens',
+      validator: { validate: (_value, args) => !(args?.object as EnvironmentVariables).VAULT_TOKEN },
+    },
+    { message: 'cannot be set together with VAULT_TOKEN' },
+  )
+  VAULT_TOKEN_FILE?: string;
+
+  @whenProvider('vault-transit')
+  @Matches(/^[\w-]+(\/[\w-]+)*$/, { message: 'must be a mount path such as transit' })
+  VAULT_TRANSIT_MOUNT = 'transit';
+
+  /** A transit key created with derived=true, so the context is bound to each ciphertext. */
+  @whenProvider('vault-transit')
+  @requiredFor('vault-transit')
+  @Matches(/^\w[\w.-]{0,127}$/, { message: 'must be a transit key name' })
+  VAULT_TRANSIT_KEY?: string;
+
+  /** Vault Enterprise / HCP namespace; empty = the root namespace. */
+  @whenProvider('vault-transit')
+  @IsOptional()
+  @Matches(/^[\w-]+(\/[\w-]+)*\/?$/, { message: 'must be a namespace path such as admin/team' })
+  VAULT_NAMESPACE?: string;
 
   @Transform(toInt)
   @IsInt()
@@ -187,7 +276,8 @@ export class EnvironmentVariables {
 
 export class ConfigError extends Error {}
 
-const TYPE_RULES = ['isInt', 'isBoolean', 'isIn', 'matches', 'isString'];
+// A missing value explains more than its format, and a type rule more than a range rule.
+const TYPE_RULES = ['isDefined', 'isInt', 'isBoolean', 'isIn', 'matches', 'isString'];
 
 /** Validates the raw environment; the first problem is reported as one line naming the variable. */
 export function validateEnvironment(raw: Record<string, string | undefined>): EnvironmentVariables {
@@ -201,7 +291,6 @@ export function validateEnvironment(raw: Record<string, string | undefined>): En
   if (errors.length > 0) {
     const first = errors[0];
     const constraints = first.constraints ?? {};
-    // A type rule explains more than a range rule ("must be an integer" before "must not be > 65535").
     const rule = TYPE_RULES.find((r) => r in constraints) ?? Object.keys(constraints)[0];
     const reason = (rule && constraints[rule]) || 'is invalid';
     // class-validator messages begin with the property name; keep only what follows.
