@@ -2,6 +2,7 @@
 import { Migration20261123000000_init } from './Migration20261123000000_init';
 import { Migration20261123010000_identity_vendors_audit } from './Migration20261123010000_identity_vendors_audit';
 import { Migration20261123020000_member_fields } from './Migration20261123020000_member_fields';
+import { Migration20261123030000_key_rotation } from './Migration20261123030000_key_rotation';
 
 export const migrationsList = [
   { name: 'Migration20261123000000_init', class: Migration20261123000000_init },
@@ -10,4 +11,5 @@ export const migrationsList = [
     class: Migration20261123010000_identity_vendors_audit,
   },
   { name: 'Migration20261123020000_member_fields', class: Migration20261123020000_member_fields },
+  { name: 'Migration20261123030000_key_rotation', class: Migration20261123030000_key_rotation },
 ];

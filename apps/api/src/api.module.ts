@@ -7,6 +7,7 @@ import { IdentityModule } from '@app/identity';
 import { MembersModule } from '@app/members';
 import { VendorsModule } from '@app/vendors';
 import { GatewayModule } from './gateway/gateway.module';
+import { KeysAdminModule } from './keys/keys-admin.module';
 import { HealthModule } from './health/health.module';
 
 /** The HTTP process: wires the domain modules behind TLS, guards and the problem filter. */
@@ -27,6 +28,7 @@ export class ApiModule {
         IdentityModule,
         MembersModule,
         GatewayModule,
+        KeysAdminModule,
         HealthModule,
         ...(options.imports ?? []),
       ],

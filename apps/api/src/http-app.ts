@@ -8,6 +8,7 @@ import helmet from '@fastify/helmet';
 import { Logger } from 'nestjs-pino';
 import { AppConfig, Clock, PARTNER_SCOPES, acceptJsonBodiesOnly, requestIdFor } from '@app/common';
 import { ApiModule } from './api.module';
+import { mountQueueDashboard } from './queue-dashboard';
 
 // TLS 1.3 suites plus ECDHE + AEAD suites for TLS 1.2 only: no CBC, RC4, 3DES, static RSA or SHA-1 MACs.
 export const TLS_CIPHERS = [
@@ -138,5 +139,6 @@ export async function createApiApplication(
       .build(),
   );
   SwaggerModule.setup('api/docs', app, document, { jsonDocumentUrl: 'api/openapi.json', raw: ['json'] });
+  await mountQueueDashboard(app);
   return app;
 }

@@ -1,6 +1,7 @@
 import { startCommand, type StartMode } from './commands/start.command';
 import { migrationCommand } from './commands/migration.command';
 import { AdminCommandError, adminCommand } from './commands/admin.command';
+import { KeysCommandError, keysCommand } from './commands/keys.command';
 import { DomainError } from '@app/common';
 import { ServiceUnavailable } from './launcher/services';
 
@@ -10,7 +11,9 @@ const USAGE = `usage: npm run cli -- <command>
   migration create <name>       write a new migration and regenerate migrations/index.ts
   admin create --email E --role compliance_officer|operator|security_admin
                                 create an admin (password from ADMIN_PASSWORD or stdin);
-                                prints {id, email, role, totpSecret, otpauthUrl} once`;
+                                prints {id, email, role, totpSecret, otpauthUrl} once
+  keys rotate [--reencrypt]     rotate the key-encryption key; the worker re-wraps (and
+                                optionally re-encrypts) everything; shows a progress bar`;
 
 async function main(argv: string[]): Promise<void> {
   const [command, ...rest] = argv;
@@ -24,6 +27,8 @@ async function main(argv: string[]): Promise<void> {
       return migrationCommand(rest);
     case 'admin':
       return adminCommand(rest);
+    case 'keys':
+      return keysCommand(rest);
     default:
       throw new UsageError();
   }
@@ -36,6 +41,7 @@ main(process.argv.slice(2)).catch((error: unknown) => {
     console.error(USAGE);
   } else if (
     error instanceof AdminCommandError ||
+    error instanceof KeysCommandError ||
     error instanceof ServiceUnavailable ||
     error instanceof DomainError
   ) {

@@ -1,12 +1,15 @@
 import { NestFactory } from '@nestjs/core';
 import type { INestApplicationContext } from '@nestjs/common';
 import { Logger } from 'nestjs-pino';
-import { AppConfig } from '@app/common';
+import { AppConfig, Clock } from '@app/common';
 import { WorkerModule } from './worker.module';
 
 /** Builds the worker's application context; BullMQ workers start with it and drain on close. */
-export async function createWorkerApplication(config: AppConfig): Promise<INestApplicationContext> {
-  const app = await NestFactory.createApplicationContext(WorkerModule.forRoot(config), {
+export async function createWorkerApplication(
+  config: AppConfig,
+  options: { clock?: Clock } = {},
+): Promise<INestApplicationContext> {
+  const app = await NestFactory.createApplicationContext(WorkerModule.forRoot(config, options), {
     bufferLogs: true,
     abortOnError: false,
   });

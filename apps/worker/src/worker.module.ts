@@ -1,21 +1,26 @@
 import { DynamicModule, Module } from '@nestjs/common';
-import { BullModule } from '@nestjs/bullmq';
-import { AppConfig, CoreModule, redisOptions } from '@app/common';
+import { DiscoveryModule } from '@nestjs/core';
+import { AppConfig, Clock, CoreModule } from '@app/common';
+import { AuditModule } from '@app/audit';
+import { CryptoModule } from '@app/crypto';
+import { MembersModule } from '@app/members';
+import { JobsRunner } from './jobs/jobs-runner';
+import { RotateKeysJob } from './jobs/rotate-keys.job';
 
-/** The background process: BullMQ processors for polling, deliveries, rotation and retention. */
+/** The background process: BullMQ job handlers (key rotation now; polling, deliveries, retention next). */
 @Module({})
 export class WorkerModule {
-  static forRoot(config: AppConfig): DynamicModule {
+  static forRoot(config: AppConfig, options: { clock?: Clock } = {}): DynamicModule {
     return {
       module: WorkerModule,
       imports: [
-        CoreModule.forRoot(config, 'worker'),
-        BullModule.forRoot({
-          connection: redisOptions(config.redis),
-          // Queue keys live under the install's prefix; `{…}` keeps each queue on one Redis Cluster slot.
-          prefix: `{${config.redis.keyPrefix}}`,
-        }),
+        CoreModule.forRoot(config, 'worker', options),
+        DiscoveryModule,
+        CryptoModule,
+        AuditModule,
+        MembersModule,
       ],
+      providers: [JobsRunner, RotateKeysJob],
     };
   }
 }

@@ -12,6 +12,7 @@ import { mikroOrmOptions } from './database/mikro-orm-options';
 import { createRedis } from './redis/redis-connection';
 import { REDIS } from './redis/redis.tokens';
 import { Clock, SystemClock } from './time/clock';
+import { JobQueues } from './jobs/job-queues.service';
 
 @Global()
 @Module({})
@@ -43,9 +44,10 @@ export class CoreModule implements OnApplicationShutdown {
       providers: [
         { provide: AppConfig, useValue: config },
         { provide: Clock, useValue: options.clock ?? new SystemClock() },
+        JobQueues,
         { provide: REDIS, useFactory: () => createRedis(config.redis, `${processName}-commands`) },
       ],
-      exports: [AppConfig, Clock, REDIS],
+      exports: [AppConfig, Clock, REDIS, JobQueues],
     };
   }
 

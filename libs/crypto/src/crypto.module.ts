@@ -11,14 +11,21 @@ import { BlindIndexService } from './blind-index.service';
 import { DataKeysService } from './data-keys.service';
 import { SystemSecret } from './system-secret.entity';
 import { SystemSecretsService } from './system-secrets.service';
+import { KeyRotation } from './key-rotation.entity';
+import { KeyRotationRunner } from './key-rotation.runner';
+import { SystemSecretsOwner } from './system-secrets.owner';
+import { WrappedSecretOwners } from './wrapped-secret-owners';
 
 @Global()
 @Module({
-  imports: [MikroOrmModule.forFeature([SystemSecret])],
+  imports: [MikroOrmModule.forFeature([SystemSecret, KeyRotation])],
   providers: [
     DataKeysService,
     SystemSecretsService,
     BlindIndexService,
+    WrappedSecretOwners,
+    SystemSecretsOwner,
+    KeyRotationRunner,
     {
       provide: KeyProvider,
       inject: [AppConfig],
@@ -34,6 +41,13 @@ import { SystemSecretsService } from './system-secrets.service';
       },
     },
   ],
-  exports: [KeyProvider, DataKeysService, SystemSecretsService, BlindIndexService],
+  exports: [
+    KeyProvider,
+    DataKeysService,
+    SystemSecretsService,
+    BlindIndexService,
+    WrappedSecretOwners,
+    KeyRotationRunner,
+  ],
 })
 export class CryptoModule {}

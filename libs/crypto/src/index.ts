@@ -8,3 +8,7 @@ export * from './data-keys.service';
 export * from './blind-index.service';
 export * from './system-secrets.service';
 export * from './system-secret.entity';
+export * from './key-rotation.entity';
+export * from './key-rotation.runner';
+export * from './wrapped-secret-owners';
+export * from './entity-secrets.owner';

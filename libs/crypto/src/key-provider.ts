@@ -16,6 +16,16 @@ export abstract class KeyProvider {
   abstract readonly name: string;
   abstract wrap(secret: Buffer, context: string): Promise<WrappedSecret>;
   abstract unwrap(wrapped: WrappedSecret, context: string): Promise<Buffer>;
+
+  /**
+   * Makes a new KEK version current; later wraps use it, earlier versions still unwrap. Remote
+   * providers version their keys themselves (KMS automatic rotation, `vault write -f
+   * transit/keys/<key>/rotate`), so by default this does nothing and a rotation run re-wraps
+   * every secret under whatever version the provider now encrypts with.
+   */
+  rotate(): Promise<void> {
+    return Promise.resolve();
+  }
 }
 
 export class UnwrapFailed extends Error {

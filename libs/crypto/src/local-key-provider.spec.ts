@@ -44,6 +44,28 @@ describe('LocalKeyProvider', () => {
   it('refuses a key file of the wrong length', () => {
     const path = join(mkdtempSync(join(tmpdir(), 'kek-')), 'short.key');
     writeFileSync(path, randomBytes(16).toString('base64'));
-    expect(() => new LocalKeyProvider(path)).toThrow('32 bytes');
+    expect(() => new LocalKeyProvider(path)).toThrow('32-byte keys');
+  });
+});
+
+describe('LocalKeyProvider rotation', () => {
+  it('wraps with the new version after a rotation and still unwraps what the old one wrapped', async () => {
+    const path = keyFile();
+    const sut = new LocalKeyProvider(path);
+    const before = await sut.wrap(Buffer.from('data key'), 'ctx');
+    await sut.rotate();
+    const after = await sut.wrap(Buffer.from('data key'), 'ctx');
+    expect(after.kek).not.toBe(before.kek);
+    await expect(sut.unwrap(before, 'ctx')).resolves.toEqual(Buffer.from('data key'));
+    await expect(sut.unwrap(after, 'ctx')).resolves.toEqual(Buffer.from('data key'));
+  });
+
+  it('lets another process holding the same key file unwrap the new version', async () => {
+    const path = keyFile();
+    const rotating = new LocalKeyProvider(path);
+    const other = new LocalKeyProvider(path);
+    await rotating.rotate();
+    const wrapped = await rotating.wrap(Buffer.from('x'), 'ctx');
+    await expect(other.unwrap(wrapped, 'ctx')).resolves.toEqual(Buffer.from('x'));
   });
 });

@@ -4,7 +4,9 @@ import { Module } from '@nestjs/common';
 import { MikroOrmModule } from '@mikro-orm/nestjs';
 import { PassportModule } from '@nestjs/passport';
 import { VendorsModule } from '@app/vendors';
+import { AdminTotpOwner, SigningKeysOwner } from './key-owners';
 import { AccessGuard } from './access/access.guard';
+import { AdminRequestVerifier } from './access/admin-request-verifier';
 import { JwtStrategy } from './access/jwt.strategy';
 import { ObjectAccessService } from './access/object-access.service';
 import { AdminSessionController } from './admin/admin-session.controller';
@@ -68,6 +70,9 @@ import { TokenService } from './tokens/token.service';
     JwtStrategy,
     ObjectAccessService,
     AccessGuard,
+    SigningKeysOwner,
+    AdminRequestVerifier,
+    AdminTotpOwner,
   ],
   exports: [
     AccessGuard,

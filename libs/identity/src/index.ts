@@ -10,3 +10,4 @@ export * from './admin/admin-users.service';
 export * from './admin/totp';
 export * from './tokens/signing-keys.service';
 export * from './tokens/token-issuer.service';
+export * from './access/admin-request-verifier';

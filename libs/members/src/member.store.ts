@@ -205,6 +205,61 @@ export class MemberStore {
     return Number(rows[0].version);
   }
 
+  /** The next batch of data keys after `after`, locked for re-wrapping (key rows only). */
+  async lockKeysAfter(
+    em: EntityManager,
+    after: string | null,
+    limit: number,
+  ): Promise<Array<{ memberId: string; version: number; wrapped: WrappedSecret }>> {
+    const rows = await em.execute<Row[]>(
+      `select member_id, version, wrapped from member_key where member_id > ? order by member_id limit ? for update`,
+      [after ?? '', limit],
+    );
+    return rows.map((r) => ({
+      memberId: r.member_id as string,
+      version: Number(r.version),
+      wrapped: r.wrapped as WrappedSecret,
+    }));
+  }
+
+  /** The next batch of live members with their keys, member row locked first (the order deletion uses). */
+  async lockMembersAfter(em: EntityManager, after: string | null, limit: number): Promise<StoredMember[]> {
+    const rows = await em.execute<Row[]>(
+      `select ${selectList(MEMBER_FIELD_NAMES)} from member m join member_key k on k.member_id = m.id
+       where m.id > ? and m.status <> 'deleted' order by m.id limit ? for update of m, k`,
+      [after ?? '', limit],
+    );
+    return rows.map((r) => toStored(r, MEMBER_FIELD_NAMES));
+  }
+
+  async replaceKey(
+    em: EntityManager,
+    memberId: string,
+    version: number,
+    wrapped: WrappedSecret,
+  ): Promise<void> {
+    await em.execute(`update member_key set version = ?, wrapped = ?, kek = ? where member_id = ?`, [
+      version,
+      JSON.stringify(wrapped),
+      wrapped.kek,
+      memberId,
+    ]);
+  }
+
+  /** Replaces ciphertexts without a data change (re-encryption): version and ETag stay. */
+  async replaceCiphertexts(
+    em: EntityManager,
+    memberId: string,
+    ciphertexts: Partial<Record<MemberField, Buffer>>,
+  ): Promise<void> {
+    const fields = Object.keys(ciphertexts) as MemberField[];
+    if (fields.length === 0) return;
+    await em.execute(
+      `update member set ${fields.map((f) => `"${encryptedColumn(f)}" = ?`).join(', ')} where id = ?`,
+      [...fields.map((f) => ciphertexts[f]), memberId],
+    );
+  }
+
   /** Ids of live members whose blind index for `field` equals `index`, optionally within one organization. */
   async findByBlindIndex(
     field: MemberField,

@@ -6,13 +6,16 @@ import { VendorsModule } from '@app/vendors';
 import { AdminMembersController } from './admin-members.controller';
 import { MemberCipher } from './member-cipher';
 import { MemberStore } from './member.store';
+import { MemberKeysOwner } from './member-keys.owner';
 import { MembersController } from './members.controller';
 import { MembersService } from './members.service';
+import { MemberBatchStore } from './synthetic/member-batch.store';
+import { MemberSeeder } from './synthetic/member-seeder';
 
 @Module({
   imports: [IdentityModule, VendorsModule],
   controllers: [MembersController, AdminMembersController],
-  providers: [MemberStore, MemberCipher, MembersService],
-  exports: [MembersService],
+  providers: [MemberStore, MemberCipher, MembersService, MemberKeysOwner, MemberBatchStore, MemberSeeder],
+  exports: [MembersService, MemberSeeder],
 })
 export class MembersModule {}

@@ -42,5 +42,7 @@ export interface RequestMeta {
 
 export interface Actor {
   principal?: Principal;
+  /** Set for actions started by the service itself (a CLI command, a job): who, as `cli:<command>`. */
+  system?: string;
   request: RequestMeta;
 }

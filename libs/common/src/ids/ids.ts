@@ -31,6 +31,7 @@ export const ID_PREFIXES = {
   admin: 'adm',
   session: 'ses',
   alert: 'alr',
+  rotation: 'rot',
 } as const;
 
 export type IdKind = keyof typeof ID_PREFIXES;

@@ -1,0 +1,90 @@
+import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { DiscoveryService, MetadataScanner, Reflector } from '@nestjs/core';
+import { Worker } from 'bullmq';
+import {
+  AppConfig,
+  handlerProblems,
+  JOB_HANDLER_KEY,
+  JobQueues,
+  jobsOf,
+  QUEUE_NAMES,
+  redisOptions,
+  type JobContext,
+  type JobName,
+} from '@app/common';
+
+type Handler = (payload: unknown, context: JobContext) => Promise<unknown>;
+
+/**
+ * Finds every @JobHandler, refuses to start unless each job of the catalog has exactly one, and
+ * runs one BullMQ worker per queue. On shutdown the workers finish their running jobs first.
+ */
+@Injectable()
+export class JobsRunner implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger('Jobs');
+  private readonly workers: Worker[] = [];
+
+  constructor(
+    private readonly discovery: DiscoveryService,
+    private readonly scanner: MetadataScanner,
+    private readonly reflector: Reflector,
+    private readonly config: AppConfig,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    const handlers = this.discoverHandlers();
+    const problems = handlerProblems(handlers.map(([name]) => name));
+    if (problems.missing.length || problems.duplicated.length || problems.unknown.length) {
+      throw new Error(
+        `job handlers do not match the job catalog: missing [${problems.missing.join(', ')}], ` +
+          `duplicated [${problems.duplicated.join(', ')}], unknown [${problems.unknown.join(', ')}]`,
+      );
+    }
+    const byName = new Map(handlers);
+    for (const queue of QUEUE_NAMES) {
+      const worker = new Worker(
+        queue,
+        async (job) => {
+          const handler = byName.get(job.name as JobName);
+          if (!handler || !jobsOf(queue).includes(job.name as JobName))
+            throw new Error(`no handler for job ${job.name}`);
+          return handler(job.data, {
+            jobId: job.id ?? 'unknown',
+            attempt: job.attemptsMade + 1,
+            progress: (percent) => job.updateProgress(percent),
+          });
+        },
+        {
+          connection: redisOptions(this.config.redis),
+          prefix: JobQueues.prefix(this.config),
+          concurrency: 1,
+        },
+      );
+      // Failures are retried by BullMQ; the log line carries ids and the error class only.
+      worker.on('failed', (job, error) =>
+        this.logger.warn({ jobId: job?.id, job: job?.name, error: error.name }, 'job attempt failed'),
+      );
+      this.workers.push(worker);
+    }
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await Promise.all(this.workers.map((w) => w.close()));
+  }
+
+  private discoverHandlers(): Array<[JobName, Handler]> {
+    const found: Array<[JobName, Handler]> = [];
+    for (const wrapper of this.discovery.getProviders()) {
+      const instance = wrapper.instance as Record<string, unknown> | undefined;
+      if (!instance || typeof instance !== 'object') continue;
+      const proto = Object.getPrototypeOf(instance) as object;
+      for (const method of this.scanner.getAllMethodNames(proto)) {
+        const fn = instance[method];
+        if (typeof fn !== 'function') continue;
+        const name = this.reflector.get<JobName | undefined>(JOB_HANDLER_KEY, fn as () => void);
+        if (name) found.push([name, (fn as Handler).bind(instance)]);
+      }
+    }
+    return found;
+  }
+}

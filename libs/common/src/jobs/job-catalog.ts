@@ -1,0 +1,37 @@
+/**
+ * Every background job: its queue and retry budget, and (below) its payload. Payloads carry
+ * opaque ids and a reason only, never ePHI. A job name here with no handler, or with two, stops
+ * the worker at boot.
+ */
+export const JOBS = {
+  'keys.rotate': { queue: 'keys', attempts: 20 },
+} as const;
+
+export type JobName = keyof typeof JOBS;
+export type QueueName = (typeof JOBS)[JobName]['queue'];
+
+export interface JobPayloads {
+  'keys.rotate': { rotationId: string; reason: 'kek_rotation' };
+}
+
+export const QUEUE_NAMES = [...new Set(Object.values(JOBS).map((j) => j.queue))] as QueueName[];
+
+export function jobsOf(queue: QueueName): JobName[] {
+  return (Object.keys(JOBS) as JobName[]).filter((name) => JOBS[name].queue === queue);
+}
+
+/** Which job names lack a handler and which have more than one (both stop the worker). */
+export function handlerProblems(declared: readonly string[]): {
+  missing: JobName[];
+  duplicated: string[];
+  unknown: string[];
+} {
+  const known = Object.keys(JOBS) as JobName[];
+  const counts = new Map<string, number>();
+  for (const name of declared) counts.set(name, (counts.get(name) ?? 0) + 1);
+  return {
+    missing: known.filter((name) => !counts.has(name)),
+    duplicated: [...counts].filter(([, n]) => n > 1).map(([name]) => name),
+    unknown: [...counts.keys()].filter((name) => !(known as string[]).includes(name)),
+  };
+}

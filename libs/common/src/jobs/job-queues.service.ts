@@ -1,0 +1,48 @@
+import { Injectable, OnApplicationShutdown } from '@nestjs/common';
+import { Queue } from 'bullmq';
+import { AppConfig } from '../config/app-config';
+import { redisOptions } from '../redis/redis-connection';
+import { JOBS, QUEUE_NAMES, type JobName, type JobPayloads, type QueueName } from './job-catalog';
+
+/** Producer side: enqueue a job by name with an id that deduplicates retries of the same request. */
+@Injectable()
+export class JobQueues implements OnApplicationShutdown {
+  private readonly queues = new Map<QueueName, Queue>();
+
+  constructor(private readonly config: AppConfig) {}
+
+  /** `{prefix}` keeps every key of a queue in one Redis Cluster hash slot. */
+  static prefix(config: AppConfig): string {
+    return `{${config.redis.keyPrefix}}`;
+  }
+
+  queue(name: QueueName): Queue {
+    let queue = this.queues.get(name);
+    if (!queue) {
+      queue = new Queue(name, {
+        connection: redisOptions(this.config.redis),
+        prefix: JobQueues.prefix(this.config),
+      });
+      this.queues.set(name, queue);
+    }
+    return queue;
+  }
+
+  all(): Queue[] {
+    return QUEUE_NAMES.map((name) => this.queue(name));
+  }
+
+  async enqueue<N extends JobName>(name: N, payload: JobPayloads[N], jobId: string): Promise<void> {
+    await this.queue(JOBS[name].queue).add(name, payload, {
+      jobId,
+      attempts: JOBS[name].attempts,
+      backoff: { type: 'exponential', delay: 1000 },
+      removeOnComplete: { age: 7 * 24 * 3600 },
+      removeOnFail: false,
+    });
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await Promise.all([...this.queues.values()].map((q) => q.close()));
+  }
+}
