@@ -3,6 +3,7 @@ import { Migration20261123000000_init } from './Migration20261123000000_init';
 import { Migration20261123010000_identity_vendors_audit } from './Migration20261123010000_identity_vendors_audit';
 import { Migration20261123020000_member_fields } from './Migration20261123020000_member_fields';
 import { Migration20261123030000_key_rotation } from './Migration20261123030000_key_rotation';
+import { Migration20261123040000_audit_chain } from './Migration20261123040000_audit_chain';
 
 export const migrationsList = [
   { name: 'Migration20261123000000_init', class: Migration20261123000000_init },
@@ -12,4 +13,5 @@ export const migrationsList = [
   },
   { name: 'Migration20261123020000_member_fields', class: Migration20261123020000_member_fields },
   { name: 'Migration20261123030000_key_rotation', class: Migration20261123030000_key_rotation },
+  { name: 'Migration20261123040000_audit_chain', class: Migration20261123040000_audit_chain },
 ];

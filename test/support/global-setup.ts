@@ -6,6 +6,7 @@ import { Client } from 'pg';
 import { Redis } from 'ioredis';
 import { ensureDevCertificate } from '../../apps/cli/src/launcher/dev-tls';
 import { ensureLocalKeyFile } from '../../apps/cli/src/launcher/local-key-file';
+import { ensureAuditSigningKey } from '../../apps/cli/src/launcher/audit-signing-key';
 import { TEST_PG_ADMIN_URL, TEST_REDIS_URL } from './services';
 
 /** Fails fast with a clear message when Postgres or Redis is down; builds dist/ for CLI suites. */
@@ -35,6 +36,7 @@ export default async function globalSetup(): Promise<void> {
   const tlsDir = mkdtempSync(join(tmpdir(), 'msync-test-tls-'));
   await ensureDevCertificate(join(tlsDir, 'cert.pem'), join(tlsDir, 'key.pem'));
   await ensureLocalKeyFile(join(tlsDir, 'kek.key'));
+  await ensureAuditSigningKey(join(tlsDir, 'audit-signing.key'));
   process.env.TEST_TLS_DIR = tlsDir;
   execFileSync('npm', ['run', 'build', '--silent'], { cwd: join(__dirname, '../..'), stdio: 'inherit' });
 }

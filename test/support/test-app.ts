@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import type { ModuleMetadata } from '@nestjs/common';
@@ -53,7 +54,9 @@ export async function startTestApi(
       REDIS_KEY_PREFIX: options.shareWith?.config.redis.keyPrefix ?? `t_${randomBytes(5).toString('hex')}`,
       TLS_CERT_FILE: tls.cert,
       TLS_KEY_FILE: tls.key,
-      LOCAL_KEK_FILE: tls.kek,
+      LOCAL_KEK_FILE: options.shareWith?.config.keys.localKekFile ?? suiteKekFile(),
+      AUDIT_SIGNING_KEY_FILE: join(TEST_TLS_DIR, 'audit-signing.key'),
+      AUDIT_CHECKPOINT_DIR: options.shareWith?.config.audit.checkpointDir ?? mkdtempSync(join(tmpdir(), 'msync-checkpoints-')),
       HTTP_HOST: '127.0.0.1',
       HTTP_PORT: String(port),
       // A second process of the same install shares its public URL (the token issuer).
@@ -80,6 +83,14 @@ export async function startTestApi(
       await database.drop();
     },
   };
+}
+
+/** Each suite gets its own copy of the test KEK: a rotation in one suite must not touch another's. */
+function suiteKekFile(): string {
+  const path = join(mkdtempSync(join(tmpdir(), 'msync-kek-')), 'kek.key');
+  copyFileSync(testTlsFiles().kek, path);
+  chmodSync(path, 0o600);
+  return path;
 }
 
 export function freePort(): Promise<number> {

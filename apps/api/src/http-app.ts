@@ -9,6 +9,7 @@ import { Logger } from 'nestjs-pino';
 import { AppConfig, Clock, PARTNER_SCOPES, acceptJsonBodiesOnly, requestIdFor } from '@app/common';
 import { ApiModule } from './api.module';
 import { mountQueueDashboard } from './queue-dashboard';
+import { auditEveryRequest } from './request-audit';
 
 // TLS 1.3 suites plus ECDHE + AEAD suites for TLS 1.2 only: no CBC, RC4, 3DES, static RSA or SHA-1 MACs.
 export const TLS_CIPHERS = [
@@ -66,6 +67,7 @@ export async function createApiApplication(
   });
   app.useLogger(app.get(Logger));
   app.flushLogs();
+  auditEveryRequest(app);
 
   await app.register(helmet, {
     hsts: { maxAge: HSTS_MAX_AGE_SECONDS, includeSubDomains: true },

@@ -1,7 +1,9 @@
 import { startCommand, type StartMode } from './commands/start.command';
 import { migrationCommand } from './commands/migration.command';
 import { AdminCommandError, adminCommand } from './commands/admin.command';
+import { SeedCommandError, seedCommand } from './commands/seed.command';
 import { KeysCommandError, keysCommand } from './commands/keys.command';
+import { AuditCommandError, auditCommand } from './commands/audit.command';
 import { DomainError } from '@app/common';
 import { ServiceUnavailable } from './launcher/services';
 
@@ -12,8 +14,13 @@ const USAGE = `usage: npm run cli -- <command>
   admin create --email E --role compliance_officer|operator|security_admin
                                 create an admin (password from ADMIN_PASSWORD or stdin);
                                 prints {id, email, role, totpSecret, otpauthUrl} once
+  seed --members N --seed S [--organization ORG_ID] [--first-index I] [--batch-size B]
+                                synthetic members (households, plans, wellness) through the
+                                real encryption path; prints {organizationId, members, seconds}
   keys rotate [--reencrypt]     rotate the key-encryption key; the worker re-wraps (and
-                                optionally re-encrypts) everything; shows a progress bar`;
+                                optionally re-encrypts) everything; shows a progress bar
+  audit verify [--full]         recompute the audit hash chain and check signed checkpoints;
+                                exits 1 naming the first broken sequence number`;
 
 async function main(argv: string[]): Promise<void> {
   const [command, ...rest] = argv;
@@ -27,8 +34,12 @@ async function main(argv: string[]): Promise<void> {
       return migrationCommand(rest);
     case 'admin':
       return adminCommand(rest);
+    case 'seed':
+      return seedCommand(rest);
     case 'keys':
       return keysCommand(rest);
+    case 'audit':
+      return auditCommand(rest);
     default:
       throw new UsageError();
   }
@@ -41,7 +52,9 @@ main(process.argv.slice(2)).catch((error: unknown) => {
     console.error(USAGE);
   } else if (
     error instanceof AdminCommandError ||
+    error instanceof SeedCommandError ||
     error instanceof KeysCommandError ||
+    error instanceof AuditCommandError ||
     error instanceof ServiceUnavailable ||
     error instanceof DomainError
   ) {

@@ -6,8 +6,10 @@ import { CryptoModule } from '@app/crypto';
 import { MembersModule } from '@app/members';
 import { JobsRunner } from './jobs/jobs-runner';
 import { RotateKeysJob } from './jobs/rotate-keys.job';
+import { AuditCheckpointJob } from './jobs/audit-checkpoint.job';
+import { DeliverAlertJob } from './jobs/deliver-alert.job';
 
-/** The background process: BullMQ job handlers (key rotation now; polling, deliveries, retention next). */
+/** The background process: BullMQ job handlers (key rotation, audit checkpoints, alert delivery). */
 @Module({})
 export class WorkerModule {
   static forRoot(config: AppConfig, options: { clock?: Clock } = {}): DynamicModule {
@@ -20,7 +22,7 @@ export class WorkerModule {
         AuditModule,
         MembersModule,
       ],
-      providers: [JobsRunner, RotateKeysJob],
+      providers: [JobsRunner, RotateKeysJob, AuditCheckpointJob, DeliverAlertJob],
     };
   }
 }

@@ -1,10 +1,19 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { EntityManager } from '@mikro-orm/postgresql';
 import type { Redis } from 'ioredis';
-import { AppConfig, Clock, newId, REDIS } from '@app/common';
+import { AppConfig, Clock, DomainError, JobQueues, newId, REDIS, type Actor } from '@app/common';
+import { auditActor } from './audit-actor';
+import { AuditService } from './audit.service';
 import { Alert, AlertSeverity, AlertType } from './alert.entity';
 
 const AUTH_FAILURE_WINDOW_MS = 15 * 60 * 1000;
+
+export class AlertNotFound extends DomainError {
+  readonly type = 'not-found' as const;
+  constructor() {
+    super('No alert with that id.');
+  }
+}
 
 @Injectable()
 export class AlertsService {
@@ -15,6 +24,8 @@ export class AlertsService {
     private readonly clock: Clock,
     private readonly config: AppConfig,
     @Inject(REDIS) private readonly redis: Redis,
+    private readonly jobs: JobQueues,
+    private readonly audit: AuditService,
   ) {}
 
   /**
@@ -34,6 +45,8 @@ export class AlertsService {
     const id = newId('alert');
     await this.em.fork().insert(Alert, { id, type, severity, subject, details, raisedAt: this.clock.now() });
     this.logger.warn({ alertId: id, type, severity, subject }, 'security alert raised');
+    if (this.config.audit.securityWebhook)
+      await this.jobs.enqueue('alerts.deliver', { alertId: id }, `alert-${id}`);
     return id;
   }
 
@@ -59,14 +72,30 @@ export class AlertsService {
     }
   }
 
-  list(filter: { unacknowledged?: boolean; type?: AlertType } = {}): Promise<Alert[]> {
-    return this.em.fork().find(
-      Alert,
-      {
-        ...(filter.unacknowledged ? { acknowledgedAt: null } : {}),
-        ...(filter.type ? { type: filter.type } : {}),
-      },
-      { orderBy: { raisedAt: 'desc' }, limit: 200 },
-    );
+  /** The newest 200 alerts, acknowledged or not. */
+  async list(): Promise<{ data: Alert[] }> {
+    return { data: await this.em.fork().find(Alert, {}, { orderBy: { raisedAt: 'desc' }, limit: 200 }) };
+  }
+
+  /** Marks an alert handled, with who and why; audited with the change. */
+  async acknowledge(alertId: string, note: string, actor: Actor): Promise<Alert> {
+    return this.em.fork().transactional(async (em) => {
+      const alert = await em.findOne(Alert, { id: alertId });
+      if (!alert) throw new AlertNotFound();
+      if (!alert.acknowledgedAt) {
+        alert.acknowledgedAt = this.clock.now();
+        alert.acknowledgedBy = actor.principal?.id ?? null;
+        alert.note = note;
+        await this.audit.record(em, {
+          ...auditActor(actor),
+          action: 'alert.acknowledge',
+          resourceType: 'alert',
+          resourceIds: [alertId],
+          outcome: 'success',
+          statusCode: 200,
+        });
+      }
+      return alert;
+    });
   }
 }

@@ -16,6 +16,7 @@ export function auditActor(
   | 'route'
   | 'requestId'
   | 'purpose'
+  | 'auditState'
 > {
   const { principal, request } = actor;
   const base = {
@@ -24,6 +25,7 @@ export function auditActor(
     method: request.method,
     route: request.route,
     requestId: request.requestId,
+    auditState: request.auditState,
   };
   if (!principal)
     return { ...base, actorType: 'anonymous', actorId: null, clientId: null, partnerId: null, purpose: null };

@@ -66,4 +66,12 @@ export class AuditEvent {
 
   @Property({ type: 'uuid', nullable: true })
   requestId?: string | null;
+
+  /** Position in the hash chain: gapless, assigned under the chain-head lock. */
+  @Property({ type: 'bigint' })
+  seq: string;
+
+  /** SHA-256(previous hash ‖ canonical(event)); null only for events older than the chain. */
+  @Property({ type: 'blob', nullable: true })
+  hash?: Buffer | null;
 }

@@ -21,7 +21,10 @@ export async function migrationCommand(args: string[]): Promise<void> {
     const reverted = await migrateDown(config.database);
     console.log(reverted.length ? `reverted: ${reverted.join(', ')}` : 'nothing to revert');
   } else if (action === 'create' && name && /^[a-z][a-z0-9_]{0,60}$/.test(name)) {
-    const orm = await MikroORM.init({ ...mikroOrmOptions(config.database), connect: false });
+    const orm = await MikroORM.init({
+      ...mikroOrmOptions(config.database, { asSchemaOwner: true }),
+      connect: false,
+    });
     try {
       const result = await orm.getMigrator().createMigration(MIGRATIONS_DIR, true, false, name);
       console.log(`created ${result.fileName}`);

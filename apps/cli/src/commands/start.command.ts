@@ -6,6 +6,7 @@ import { createApiApplication } from '../../../api/src/http-app';
 import { createWorkerApplication } from '../../../worker/src/worker-app';
 import { ensureDevCertificate } from '../launcher/dev-tls';
 import { ensureLocalKeyFile } from '../launcher/local-key-file';
+import { ensureAuditSigningKey } from '../launcher/audit-signing-key';
 import { migrateUp } from '../launcher/migrations';
 
 export type StartMode = 'all' | 'api' | 'worker';
@@ -40,6 +41,15 @@ export async function startCommand(mode: StartMode): Promise<void> {
     if (production) fail('LOCAL_KEK_FILE does not exist; production must mount its key file (or use a KMS).');
     await ensureLocalKeyFile(config.keys.localKekFile);
     console.log(`• generated a local key-encryption key file (mode 0600) in ${config.keys.localKekFile}`);
+  }
+
+  if (!existsSync(config.audit.signingKeyFile)) {
+    if (production)
+      fail('AUDIT_SIGNING_KEY_FILE does not exist; production must mount the checkpoint signing key.');
+    await ensureAuditSigningKey(config.audit.signingKeyFile);
+    console.log(
+      `• generated the audit checkpoint signing key (Ed25519, mode 0600) in ${config.audit.signingKeyFile}`,
+    );
   }
 
   let prepared;

@@ -1,7 +1,7 @@
 import { applyDecorators, createParamDecorator, ExecutionContext, SetMetadata } from '@nestjs/common';
 import { ApiExtension, ApiSecurity } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
-import type { Actor, Principal } from './principal';
+import type { Actor, Principal, RequestMeta } from './principal';
 import { isAdminScope, type Scope } from './scopes';
 
 export const SCOPES_KEY = 'access:scopes';
@@ -34,15 +34,17 @@ export function Public() {
 
 export interface AuthenticatedRequest extends FastifyRequest {
   principal?: Principal;
+  auditState?: { audited: boolean };
 }
 
-export function requestMeta(request: FastifyRequest) {
+export function requestMeta(request: FastifyRequest): RequestMeta {
   return {
     ip: request.ip,
     userAgent: request.headers['user-agent']?.slice(0, 256),
     method: request.method,
     route: request.routeOptions?.url ?? 'unmatched',
     requestId: request.id,
+    auditState: (request as AuthenticatedRequest).auditState,
   };
 }
 

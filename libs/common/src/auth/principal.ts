@@ -38,6 +38,8 @@ export interface RequestMeta {
   method: string;
   route: string;
   requestId: string;
+  /** Set once an audit event describes this request, so the request is audited exactly once. */
+  auditState?: { audited: boolean };
 }
 
 export interface Actor {

@@ -39,13 +39,21 @@ export class AppConfig {
   readonly tls: { certFile: string; keyFile: string };
   readonly database: {
     url: string;
+    appRole: string;
     sslMode: EnvironmentVariables['DATABASE_SSL_MODE'];
     sslCaFile?: string;
     poolMax: number;
   };
   readonly redis: { url: string; tlsCaFile?: string; keyPrefix: string };
-  readonly log: { level: string; pretty: boolean };
+  readonly log: { level: string; pretty: boolean; file?: string };
   readonly keys: KeyProviderConfig;
+  readonly audit: {
+    checkpointEveryEvents: number;
+    checkpointIntervalSeconds: number;
+    checkpointDir: string;
+    signingKeyFile: string;
+    securityWebhook?: { url: string; secret: string };
+  };
   readonly auth: {
     issuer: string;
     partnerAudience: string;
@@ -77,12 +85,17 @@ export class AppConfig {
     };
     this.database = {
       url: env.DATABASE_URL,
+      appRole: env.DATABASE_APP_ROLE,
       sslMode: env.DATABASE_SSL_MODE,
       sslCaFile: env.DATABASE_SSL_CA_FILE,
       poolMax: env.DATABASE_POOL_MAX,
     };
     this.redis = { url: env.REDIS_URL, tlsCaFile: env.REDIS_TLS_CA_FILE, keyPrefix: env.REDIS_KEY_PREFIX };
-    this.log = { level: env.LOG_LEVEL, pretty: env.LOG_PRETTY };
+    this.log = {
+      level: env.LOG_LEVEL,
+      pretty: env.LOG_PRETTY,
+      file: env.LOG_FILE ? resolve(env.LOG_FILE) : undefined,
+    };
     this.auth = {
       issuer: env.PUBLIC_BASE_URL,
       partnerAudience: `${env.PUBLIC_BASE_URL}/api/v1`,
@@ -107,6 +120,16 @@ export class AppConfig {
     };
     this.devFallback = { embeddedPgPort: env.EMBEDDED_PG_PORT, localRedisPort: env.LOCAL_REDIS_PORT };
     this.keys = keyProviderConfig(env);
+    this.audit = {
+      checkpointEveryEvents: env.AUDIT_CHECKPOINT_EVERY_EVENTS,
+      checkpointIntervalSeconds: env.AUDIT_CHECKPOINT_INTERVAL_SECONDS,
+      checkpointDir: resolve(env.AUDIT_CHECKPOINT_DIR ?? `${env.DATA_DIR}/audit-checkpoints`),
+      signingKeyFile: resolve(env.AUDIT_SIGNING_KEY_FILE ?? `${env.DATA_DIR}/keys/audit-signing.key`),
+      securityWebhook:
+        env.SECURITY_WEBHOOK_URL && env.SECURITY_WEBHOOK_SECRET
+          ? { url: env.SECURITY_WEBHOOK_URL, secret: env.SECURITY_WEBHOOK_SECRET }
+          : undefined,
+    };
   }
 }
 

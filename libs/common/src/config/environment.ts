@@ -188,12 +188,57 @@ export class EnvironmentVariables {
   @Min(1)
   AUTH_FAILURE_ALERT_THRESHOLD = 10;
 
+  /**
+   * The role the service runs as (SET ROLE on each pooled connection) when it logs in as the
+   * schema owner; empty when DATABASE_URL already logs in as that role (production).
+   */
+  @Matches(/^(|[a-z_][a-z0-9_]{0,62})$/, { message: 'must be empty or a PostgreSQL role name' })
+  DATABASE_APP_ROLE = 'msync_app';
+
+  /** Sign a checkpoint of the audit chain after this many events... */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  AUDIT_CHECKPOINT_EVERY_EVENTS = 1000;
+
+  /** ...and at least this often while events arrive. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(5)
+  AUDIT_CHECKPOINT_INTERVAL_SECONDS = 60;
+
+  /** Where signed checkpoints are also written, outside the database (mount it elsewhere in production). */
+  @IsOptional()
+  @IsString()
+  AUDIT_CHECKPOINT_DIR?: string;
+
+  /** Ed25519 private key (PKCS#8 PEM) that signs checkpoints; never stored in the database. */
+  @IsOptional()
+  @IsString()
+  AUDIT_SIGNING_KEY_FILE?: string;
+
+  /** Security alerts are also POSTed here as signed Standard Webhooks (optional). */
+  @IsOptional()
+  @Matches(/^https?:\/\/\S+$/, { message: 'must be an http(s) URL' })
+  @HttpsInProduction()
+  SECURITY_WEBHOOK_URL?: string;
+
+  /** The whsec_ secret that signs security webhooks. */
+  @IsOptional()
+  @Matches(/^whsec_[A-Za-z0-9+/=]{16,}$/, { message: 'must be a whsec_ secret' })
+  SECURITY_WEBHOOK_SECRET?: string;
+
   @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
   LOG_LEVEL = 'info';
 
   @Transform(toBool)
   @IsBoolean()
   LOG_PRETTY = false;
+
+  /** Write log lines to this file instead of stdout (they are redacted the same way). */
+  @IsOptional()
+  @IsString()
+  LOG_FILE?: string;
 
   @IsIn(KEY_PROVIDERS)
   KEY_PROVIDER: KeyProviderName = 'local';

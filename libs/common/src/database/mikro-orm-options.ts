@@ -20,11 +20,27 @@ function sslOptions(database: AppConfig['database']) {
 }
 
 /** MikroORM options for every process. Migrations are a static list, so Jest and dist load them alike. */
-export function mikroOrmOptions(database: AppConfig['database']): Options<PostgreSqlDriver> {
+export function mikroOrmOptions(
+  database: AppConfig['database'],
+  options: { asSchemaOwner?: boolean } = {},
+): Options<PostgreSqlDriver> {
   const ssl = sslOptions(database);
+  const role = options.asSchemaOwner ? '' : database.appRole;
   return defineConfig({
     clientUrl: database.url,
-    pool: { min: 0, max: database.poolMax },
+    pool: {
+      min: 0,
+      max: database.poolMax,
+      // The service never runs as the schema owner: it cannot alter tables or disable the audit triggers.
+      ...(role
+        ? {
+            afterCreate: (
+              connection: { query: (sql: string, done: (error: Error | null) => void) => void },
+              done: (error: Error | null, connection: unknown) => void,
+            ) => connection.query(`set role "${role}"`, (error) => done(error, connection)),
+          }
+        : {}),
+    },
     driverOptions: ssl ? { connection: { ssl } } : {},
     discovery: { warnWhenNoEntities: false },
     // Registered explicitly: auto-discovery resolves from the working directory, which may be anywhere.

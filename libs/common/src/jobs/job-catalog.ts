@@ -5,6 +5,8 @@
  */
 export const JOBS = {
   'keys.rotate': { queue: 'keys', attempts: 20 },
+  'audit.checkpoint': { queue: 'audit', attempts: 10 },
+  'alerts.deliver': { queue: 'alerts', attempts: 12 },
 } as const;
 
 export type JobName = keyof typeof JOBS;
@@ -12,6 +14,8 @@ export type QueueName = (typeof JOBS)[JobName]['queue'];
 
 export interface JobPayloads {
   'keys.rotate': { rotationId: string; reason: 'kek_rotation' };
+  'audit.checkpoint': { reason: 'event_count' | 'interval' };
+  'alerts.deliver': { alertId: string };
 }
 
 export const QUEUE_NAMES = [...new Set(Object.values(JOBS).map((j) => j.queue))] as QueueName[];

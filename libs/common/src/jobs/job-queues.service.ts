@@ -42,6 +42,24 @@ export class JobQueues implements OnApplicationShutdown {
     });
   }
 
+  /** A repeating job (one schedule per name, whatever the number of processes that declare it). */
+  async schedule<N extends JobName>(name: N, payload: JobPayloads[N], everyMs: number): Promise<void> {
+    await this.queue(JOBS[name].queue).upsertJobScheduler(
+      `schedule:${name}`,
+      { every: everyMs },
+      {
+        name,
+        data: payload,
+        opts: {
+          attempts: JOBS[name].attempts,
+          backoff: { type: 'exponential', delay: 1000 },
+          removeOnComplete: 100,
+          removeOnFail: 1000,
+        },
+      },
+    );
+  }
+
   async onApplicationShutdown(): Promise<void> {
     await Promise.all([...this.queues.values()].map((q) => q.close()));
   }

@@ -2,7 +2,7 @@ import type { LoggerOptions } from 'pino';
 import { REDACT_PATHS, REDACTED, scrubText } from './redaction';
 
 /** pino options shared by every process: secret paths censored and every line scrubbed last. */
-export function createLoggerOptions(log: { level: string; pretty: boolean }): LoggerOptions {
+export function createLoggerOptions(log: { level: string; pretty: boolean; file?: string }): LoggerOptions {
   return {
     level: log.level,
     redact: { paths: REDACT_PATHS, censor: REDACTED },
@@ -10,6 +10,10 @@ export function createLoggerOptions(log: { level: string; pretty: boolean }): Lo
       // The final net: whatever a caller put into a line, identifier-shaped text leaves scrubbed.
       streamWrite: (line: string) => scrubText(line),
     },
-    ...(log.pretty ? { transport: { target: 'pino-pretty', options: { singleLine: true } } } : {}),
+    ...(log.file
+      ? { transport: { target: 'pino/file', options: { destination: log.file, mkdir: true } } }
+      : log.pretty
+        ? { transport: { target: 'pino-pretty', options: { singleLine: true } } }
+        : {}),
   };
 }

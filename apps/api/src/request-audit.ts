@@ -1,0 +1,49 @@
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { AuditService, auditActor, type AuditRecord } from '@app/audit';
+import { requestMeta, type AuthenticatedRequest } from '@app/common';
+
+// Public, data-free endpoints whose every hit would only flood the trail (probes, docs, key sets).
+const UNAUDITED = [
+  /^\/health\//,
+  /^\/api\/docs(\/|$)/,
+  /^\/api\/openapi\.json$/,
+  /^\/\.well-known\//,
+  /^\/admin\/queues\/static\//,
+];
+
+function outcomeOf(status: number): AuditRecord['outcome'] {
+  if (status < 400) return 'success';
+  if (status === 403 || status === 404) return 'denied';
+  return 'failure';
+}
+
+/**
+ * Exactly one audit event per request: the service that handled it records the event inside
+ * its own transaction and marks the request; any request that ends without one (a validation
+ * error, an unknown route, a throttled call, a body the parser refused) is recorded here, before
+ * the answer leaves.
+ */
+export function auditEveryRequest(app: NestFastifyApplication): void {
+  const audit = app.get(AuditService);
+  const fastify = app.getHttpAdapter().getInstance();
+  fastify.addHook('onRequest', (request: FastifyRequest, _reply: FastifyReply, done: () => void) => {
+    (request as AuthenticatedRequest).auditState = { audited: false };
+    done();
+  });
+  fastify.addHook('onSend', async (request: FastifyRequest, reply: FastifyReply, payload: unknown) => {
+    const state = (request as AuthenticatedRequest).auditState;
+    const path = request.url.split('?')[0];
+    if (!state || state.audited || UNAUDITED.some((pattern) => pattern.test(path))) return payload;
+    await audit.recordStandalone({
+      ...auditActor({
+        principal: (request as AuthenticatedRequest).principal,
+        request: requestMeta(request),
+      }),
+      action: 'http.request',
+      outcome: outcomeOf(reply.statusCode),
+      statusCode: reply.statusCode,
+    });
+    return payload;
+  });
+}

@@ -1,0 +1,151 @@
+import { Readable } from 'node:stream';
+import { Injectable } from '@nestjs/common';
+import { EntityManager } from '@mikro-orm/postgresql';
+import { formatLine, type ExportedEvent, type ExportFormat } from './siem-formats';
+
+export interface AuditFilter {
+  actor?: string;
+  memberId?: string;
+  action?: string;
+  outcome?: string;
+  from?: string;
+  to?: string;
+}
+
+interface Row {
+  seq: string;
+  occurred_at: Date;
+  actor_type: string;
+  actor_id: string | null;
+  client_id: string | null;
+  partner_id: string | null;
+  ip: string | null;
+  user_agent: string | null;
+  method: string | null;
+  route: string | null;
+  action: string;
+  resource_type: string | null;
+  resource_ids: string[] | null;
+  purpose: string | null;
+  categories: string[] | null;
+  outcome: string;
+  status_code: number | null;
+  reason: string | null;
+  request_id: string | null;
+  hash: Buffer | null;
+}
+
+const COLUMNS = `seq, occurred_at, actor_type, actor_id, client_id, partner_id, ip, user_agent, method, route, action,
+  resource_type, resource_ids, purpose, categories, outcome, status_code, reason, request_id, hash`;
+
+function exported(row: Row): ExportedEvent {
+  return {
+    seq: Number(row.seq),
+    occurredAt: new Date(row.occurred_at).toISOString(),
+    actorType: row.actor_type,
+    actorId: row.actor_id,
+    clientId: row.client_id,
+    partnerId: row.partner_id,
+    ip: row.ip,
+    userAgent: row.user_agent,
+    method: row.method,
+    route: row.route,
+    action: row.action,
+    resourceType: row.resource_type,
+    resourceIds: row.resource_ids,
+    purpose: row.purpose,
+    categories: row.categories,
+    outcome: row.outcome,
+    statusCode: row.status_code,
+    reason: row.reason,
+    requestId: row.request_id,
+    hash: row.hash?.toString('hex') ?? null,
+  };
+}
+
+function where(filter: AuditFilter): { sql: string; params: unknown[] } {
+  const clauses: string[] = [];
+  const params: unknown[] = [];
+  const add = (clause: string, value: unknown) => {
+    clauses.push(clause);
+    params.push(value);
+  };
+  if (filter.actor) add('actor_id = ?', filter.actor);
+  if (filter.memberId) add('resource_ids @> array[?]::text[]', filter.memberId);
+  if (filter.action) add('action = ?', filter.action);
+  if (filter.outcome) add('outcome = ?', filter.outcome);
+  if (filter.from) add('occurred_at >= ?', filter.from);
+  if (filter.to) add('occurred_at < ?', filter.to);
+  return { sql: clauses.length ? clauses.join(' and ') : 'true', params };
+}
+
+export interface Disclosure {
+  at: string;
+  partnerId: string;
+  categories: string[];
+  purpose: string | null;
+  action: string;
+}
+
+/** Compliance queries over the audit trail: search, streamed SIEM export, accounting of disclosures. */
+@Injectable()
+export class AuditQueryService {
+  constructor(private readonly em: EntityManager) {}
+
+  /** Newest first, keyset-paged by sequence number. */
+  async search(filter: AuditFilter, page: { beforeSeq?: number; limit: number }) {
+    const { sql, params } = where(filter);
+    const rows = await this.em
+      .fork()
+      .execute<Row[]>(
+        `select ${COLUMNS} from audit_event where ${sql}${page.beforeSeq ? ' and seq < ?' : ''} order by seq desc limit ?`,
+        [...params, ...(page.beforeSeq ? [page.beforeSeq] : []), page.limit],
+      );
+    const data = rows.map(exported);
+    const last = data.at(-1);
+    return {
+      data,
+      nextCursor:
+        data.length === page.limit && last ? Buffer.from(String(last.seq)).toString('base64url') : null,
+    };
+  }
+
+  /** Oldest first, streamed in batches so an export of millions of events holds little memory. */
+  exportStream(filter: AuditFilter, format: ExportFormat): Readable {
+    const em = this.em.fork();
+    const { sql, params } = where(filter);
+    async function* lines() {
+      let after = 0;
+      for (;;) {
+        const rows = await em.execute<Row[]>(
+          `select ${COLUMNS} from audit_event where ${sql} and seq > ? order by seq limit 2000`,
+          [...params, after],
+        );
+        if (rows.length === 0) return;
+        for (const row of rows) yield `${formatLine(format, exported(row))}\n`;
+        after = Number(rows[rows.length - 1].seq);
+      }
+    }
+    return Readable.from(lines());
+  }
+
+  /**
+   * §164.528 accounting of disclosures: each successful read of the member's data by a partner
+   * within six years, with the categories it received and the purpose of use.
+   */
+  async disclosures(memberId: string, since: Date): Promise<Disclosure[]> {
+    const rows = await this.em.fork().execute<Row[]>(
+      `select ${COLUMNS} from audit_event
+        where resource_ids @> array[?]::text[] and outcome = 'success' and partner_id is not null
+          and action in ('member.read', 'member.list') and occurred_at >= ? order by seq`,
+      [memberId, since],
+    );
+    return rows.map((r) => ({
+      at: new Date(r.occurred_at).toISOString(),
+      partnerId: r.partner_id!,
+      categories: r.categories ?? [],
+      purpose: r.purpose,
+      action: r.action,
+    }));
+  }
+}
