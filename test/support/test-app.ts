@@ -56,7 +56,8 @@ export async function startTestApi(
       TLS_KEY_FILE: tls.key,
       LOCAL_KEK_FILE: options.shareWith?.config.keys.localKekFile ?? suiteKekFile(),
       AUDIT_SIGNING_KEY_FILE: join(TEST_TLS_DIR, 'audit-signing.key'),
-      AUDIT_CHECKPOINT_DIR: options.shareWith?.config.audit.checkpointDir ?? mkdtempSync(join(tmpdir(), 'msync-checkpoints-')),
+      AUDIT_CHECKPOINT_DIR:
+        options.shareWith?.config.audit.checkpointDir ?? mkdtempSync(join(tmpdir(), 'msync-checkpoints-')),
       HTTP_HOST: '127.0.0.1',
       HTTP_PORT: String(port),
       // A second process of the same install shares its public URL (the token issuer).

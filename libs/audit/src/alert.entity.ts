@@ -5,7 +5,9 @@ export type AlertType =
   | 'api_key_outside_allowlist'
   | 'refresh_token_reuse'
   | 'integrity_violation'
-  | 'baa_refusal';
+  | 'baa_refusal'
+  | 'bulk_read_off_hours'
+  | 'unusual_source_network';
 export type AlertSeverity = 'low' | 'medium' | 'high' | 'critical';
 
 /** A security alert for compliance officers. `details` holds counts, ids and reasons: never values. */

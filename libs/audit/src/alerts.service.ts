@@ -3,6 +3,7 @@ import { EntityManager } from '@mikro-orm/postgresql';
 import type { Redis } from 'ioredis';
 import { AppConfig, Clock, DomainError, JobQueues, newId, REDIS, type Actor } from '@app/common';
 import { auditActor } from './audit-actor';
+import { sourceNetwork, withinBusinessHours } from './alert-rules';
 import { AuditService } from './audit.service';
 import { Alert, AlertSeverity, AlertType } from './alert.entity';
 
@@ -69,6 +70,58 @@ export class AlertsService {
       if (count >= this.config.auth.authFailureAlertThreshold) {
         await this.raise('auth_failures', 'high', subject, { failuresIn15Minutes: count });
       }
+    }
+  }
+
+  /**
+   * Bulk-read rule: counts members read by one client per clock hour; past the threshold outside
+   * business hours, raises `bulk_read_off_hours` once for that hour.
+   */
+  async noteMemberReads(clientId: string, members: number): Promise<void> {
+    if (members === 0) return;
+    const now = this.clock.now();
+    const hour = Math.floor(now.getTime() / 3_600_000);
+    const key = `${this.config.redis.keyPrefix}:reads:${clientId}:${hour}`;
+    const [[, total]] = (await this.redis.multi().incrby(key, members).expire(key, 7200).exec()) as [
+      [unknown, number],
+      unknown,
+    ];
+    if (
+      total > this.config.alertRules.bulkReadPerHour &&
+      !withinBusinessHours(now, this.config.alertRules.businessHours)
+    ) {
+      await this.raise(
+        'bulk_read_off_hours',
+        'high',
+        `client:${clientId}`,
+        { membersReadThisHour: total },
+        3_600_000,
+      );
+    }
+  }
+
+  /**
+   * Usual-location rule: after a learning period of requests, a client calling from a network
+   * (/24, /48) it never used before raises `unusual_source_network` (once a day per network).
+   */
+  async noteSourceNetwork(clientId: string, ip: string): Promise<void> {
+    const network = sourceNetwork(ip);
+    const base = `${this.config.redis.keyPrefix}:networks:${clientId}`;
+    const [[, added], [, requests]] = (await this.redis
+      .multi()
+      .sadd(`${base}:known`, network)
+      .incr(`${base}:requests`)
+      .expire(`${base}:known`, 30 * 86400)
+      .expire(`${base}:requests`, 30 * 86400)
+      .exec()) as [[unknown, number], [unknown, number], unknown, unknown];
+    if (added === 1 && requests > this.config.alertRules.ipLearningRequests) {
+      await this.raise(
+        'unusual_source_network',
+        'medium',
+        `client:${clientId}@${network}`,
+        { network },
+        86_400_000,
+      );
     }
   }
 

@@ -2,12 +2,8 @@
 // It must never read or return member data; member routes ask it whether a caller may see one.
 import { Module } from '@nestjs/common';
 import { MikroOrmModule } from '@mikro-orm/nestjs';
-import { PassportModule } from '@nestjs/passport';
 import { VendorsModule } from '@app/vendors';
 import { AdminTotpOwner, SigningKeysOwner } from './key-owners';
-import { AccessGuard } from './access/access.guard';
-import { AdminRequestVerifier } from './access/admin-request-verifier';
-import { JwtStrategy } from './access/jwt.strategy';
 import { ObjectAccessService } from './access/object-access.service';
 import { AdminSessionController } from './admin/admin-session.controller';
 import { AdminRefreshToken, AdminSession } from './admin/admin-session.entity';
@@ -35,7 +31,6 @@ import { TokenService } from './tokens/token.service';
 
 @Module({
   imports: [
-    PassportModule,
     VendorsModule,
     MikroOrmModule.forFeature([
       Organization,
@@ -67,19 +62,19 @@ import { TokenService } from './tokens/token.service';
     TokenService,
     AdminUsersService,
     AdminSessionsService,
-    JwtStrategy,
     ObjectAccessService,
-    AccessGuard,
     SigningKeysOwner,
-    AdminRequestVerifier,
     AdminTotpOwner,
   ],
   exports: [
-    AccessGuard,
     ObjectAccessService,
     OrganizationsService,
     PartnersService,
+    ClientsService,
+    ApiKeysService,
+    RevocationService,
     AdminUsersService,
+    AdminSessionsService,
     SigningKeysService,
     TokenIssuerService,
   ],

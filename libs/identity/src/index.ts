@@ -11,3 +11,4 @@ export * from './admin/totp';
 export * from './tokens/signing-keys.service';
 export * from './tokens/token-issuer.service';
 export * from './access/admin-request-verifier';
+export * from './access/access.module';

@@ -1,8 +1,9 @@
-import { Body, Controller, HttpCode, Post } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Param, Post } from '@nestjs/common';
 import { ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
 import { IsIn, IsOptional, IsString, Matches, MaxLength, MinLength } from 'class-validator';
 import { type Actor, CurrentActor, Scopes } from '@app/common';
 import { BLIND_INDEXED_FIELDS, type MemberField } from './catalog/field-catalog';
+import { MemberIdParam } from './members.controller';
 import { MembersService } from './members.service';
 
 export class MemberSearchDto {
@@ -32,5 +33,12 @@ export class AdminMembersController {
   @Scopes('admin:members:read')
   search(@Body() dto: MemberSearchDto, @CurrentActor() actor: Actor) {
     return this.members.search(actor, dto);
+  }
+
+  /** §164.528 accounting of disclosures: who received which categories of this member's data, when, why. */
+  @Get(':memberId/disclosures')
+  @Scopes('admin:members:read', 'admin:audit:read')
+  disclosures(@Param() { memberId }: MemberIdParam, @CurrentActor() actor: Actor) {
+    return this.members.disclosures(actor, memberId);
   }
 }

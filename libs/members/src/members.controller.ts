@@ -13,6 +13,7 @@ import {
 } from '@nestjs/common';
 import {
   ApiBody,
+  ApiCreatedResponse,
   ApiHeader,
   ApiOkResponse,
   ApiProperty,
@@ -103,7 +104,7 @@ export class MembersController {
   @HttpCode(201)
   @Scopes('sync:write')
   @ApiBody({ schema: CREATE_MEMBER_SCHEMA })
-  @ApiOkResponse({ type: CreatedMember })
+  @ApiCreatedResponse({ type: CreatedMember })
   create(@Body() body: unknown, @CurrentActor() actor: Actor) {
     return this.members.create(actor, body);
   }

@@ -1,10 +1,10 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from '@mikro-orm/postgresql';
 import { CompactSign, compactVerify } from 'jose';
-import { AlertsService, AuditService, auditActor } from '@app/audit';
+import { AlertsService, AuditQueryService, AuditService, auditActor } from '@app/audit';
 import { Clock, newId, type Actor, type DataCategory, type PartnerPrincipal } from '@app/common';
 import { BlindIndexService, DataKeysService, SystemSecretsService } from '@app/crypto';
-import { AccessDenied, ObjectAccessService, ResourceNotFound } from '@app/identity';
+import { AccessDenied, ObjectAccessService, PartnersService, ResourceNotFound } from '@app/identity';
 import { VendorsService } from '@app/vendors';
 import {
   BLIND_INDEXED_FIELDS,
@@ -53,6 +53,7 @@ interface CursorState {
 const validateCreate = compileValidator<CreateMemberBody>(CREATE_MEMBER_SCHEMA);
 const validatePreferences = compileValidator<Record<string, unknown>>(PREFERENCES_SCHEMA);
 const DATA_KEY_VERSION = 1;
+const SIX_YEARS_MS = 6 * 365.25 * 24 * 3600 * 1000;
 
 export const etagOf = (version: number) => `"${version}"`;
 
@@ -73,6 +74,8 @@ export class MembersService {
     private readonly vendors: VendorsService,
     private readonly audit: AuditService,
     private readonly alerts: AlertsService,
+    private readonly auditQuery: AuditQueryService,
+    private readonly partners: PartnersService,
     private readonly clock: Clock,
   ) {}
 
@@ -89,8 +92,8 @@ export class MembersService {
       });
       throw new ResourceNotFound('organization');
     }
-    await this.requireBaa(actor, principal, 'member.create');
     const values = valuesFromGroups(input);
+    await this.requireCategories(actor, principal, 'member.create', values);
     const id = newId('member');
     const now = this.clock.now();
     const key = await this.dataKeys.create(id, DATA_KEY_VERSION);
@@ -160,6 +163,7 @@ export class MembersService {
       statusCode: 200,
       categories,
     });
+    await this.alerts.noteMemberReads(principal.id, 1);
     return { document: projectMember(toRecord(stored!, values), categories), etag: etagOf(stored!.version) };
   }
 
@@ -205,6 +209,7 @@ export class MembersService {
       statusCode: 200,
       categories,
     });
+    await this.alerts.noteMemberReads(principal.id, data.length);
     const last = page[page.length - 1];
     const nextCursor = page.length === limit && last ? await this.writeCursor(last, principal, query) : null;
     return { data, withheld, nextCursor };
@@ -219,8 +224,8 @@ export class MembersService {
     const principal = partnerOf(actor);
     if (!ifMatch) throw new IfMatchRequired();
     const preferences = validatePreferences(body);
-    await this.requireBaa(actor, principal, 'member.preferences.replace');
     const values = valuesFromGroups({ preferences });
+    await this.requireCategories(actor, principal, 'member.preferences.replace', values);
     const now = this.clock.now();
     const version = await this.em.fork().transactional(async (em) => {
       const stored = await this.store.lockLive(em, memberId);
@@ -279,9 +284,70 @@ export class MembersService {
     return { data: found };
   }
 
+  /** Disclosures of a member to partners over the last six years (§164.528), newest last, with partner names. */
+  async disclosures(actor: Actor, memberId: string) {
+    const since = new Date(this.clock.nowMs() - SIX_YEARS_MS);
+    const found = await this.auditQuery.disclosures(memberId, since);
+    const names = new Map<string, string>();
+    for (const partnerId of new Set(found.map((d) => d.partnerId))) {
+      names.set(
+        partnerId,
+        await this.partners.get(partnerId).then(
+          (p) => p.name,
+          () => 'unknown partner',
+        ),
+      );
+    }
+    await this.audit.recordStandalone({
+      ...auditActor(actor),
+      action: 'member.disclosures',
+      resourceType: 'member',
+      resourceIds: [memberId],
+      outcome: 'success',
+      statusCode: 200,
+    });
+    return {
+      memberId,
+      since: since.toISOString(),
+      data: found.map((d) => ({
+        disclosedAt: d.at,
+        partnerId: d.partnerId,
+        partnerName: names.get(d.partnerId),
+        categories: d.categories,
+        purpose: d.purpose,
+      })),
+    };
+  }
+
   private async readable(actor: Actor, principal: PartnerPrincipal, action: string): Promise<DataCategory[]> {
     const baa = await this.requireBaa(actor, principal, action);
     return readableCategories(principal.scopes, principal.categories, baa);
+  }
+
+  /** Data received from a partner must also be covered: each submitted category in its registration and its BAA. */
+  private async requireCategories(
+    actor: Actor,
+    principal: PartnerPrincipal,
+    action: string,
+    values: MemberValues,
+  ): Promise<void> {
+    const covered = new Set(
+      (await this.requireBaa(actor, principal, action)).filter((c) => principal.categories.includes(c)),
+    );
+    const submitted = [...new Set(Object.keys(values).map((f) => MEMBER_FIELDS[f as MemberField].category))];
+    const uncovered = submitted.filter((c) => !covered.has(c));
+    if (uncovered.length === 0) return;
+    await this.audit.recordStandalone({
+      ...auditActor(actor),
+      action,
+      outcome: 'denied',
+      statusCode: 403,
+      reason: 'category_not_covered',
+    });
+    throw new AccessDenied(
+      'category_not_covered',
+      `Categories not covered by the partner's registration and BAA: ${uncovered.join(', ')}.`,
+    );
   }
 
   /** The BAA gate: no ePHI to or from a vendor without a BAA in effect today. Refusals are audited and alerted. */

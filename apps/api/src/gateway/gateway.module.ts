@@ -4,7 +4,7 @@ import { ThrottlerModule } from '@nestjs/throttler';
 import { ThrottlerStorageRedisService } from '@nest-lab/throttler-storage-redis';
 import type { Redis } from 'ioredis';
 import { AppConfig, REDIS } from '@app/common';
-import { IdentityModule } from '@app/identity';
+import { AccessModule } from '@app/identity';
 import { GatewayGuard } from './gateway.guard';
 import { ClientRateLimitGuard, SourceRateLimitGuard } from './rate-limit.guard';
 
@@ -12,7 +12,7 @@ const MINUTE_MS = 60_000;
 
 @Module({
   imports: [
-    IdentityModule,
+    AccessModule,
     ThrottlerModule.forRootAsync({
       inject: [AppConfig, REDIS],
       useFactory: (config: AppConfig, redis: Redis) => ({

@@ -6,6 +6,7 @@ import { AppConfig, CoreModule, loadAppConfig } from '@app/common';
 import { readEnvironment } from '@app/common/process/bootstrap';
 import { AuditModule } from '@app/audit';
 import { CryptoModule } from '@app/crypto';
+import { MembersModule } from '@app/members';
 import { KeyRotationService } from '../../../api/src/keys/key-rotation.service';
 import { KeysAdminModule } from '../../../api/src/keys/keys-admin.module';
 import { migrateUp } from '../launcher/migrations';
@@ -72,7 +73,7 @@ class KeysCliModule {
   static with(config: AppConfig) {
     return {
       module: KeysCliModule,
-      imports: [CoreModule.forRoot(config, 'cli'), CryptoModule, AuditModule, KeysAdminModule],
+      imports: [CoreModule.forRoot(config, 'cli'), CryptoModule, AuditModule, MembersModule, KeysAdminModule],
     };
   }
 }

@@ -51,6 +51,7 @@ export class JobsRunner implements OnApplicationBootstrap, OnApplicationShutdown
           return handler(job.data, {
             jobId: job.id ?? 'unknown',
             attempt: job.attemptsMade + 1,
+            final: job.attemptsMade + 1 >= (job.opts.attempts ?? 1),
             progress: (percent) => job.updateProgress(percent),
           });
         },

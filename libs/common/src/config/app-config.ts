@@ -47,6 +47,11 @@ export class AppConfig {
   readonly redis: { url: string; tlsCaFile?: string; keyPrefix: string };
   readonly log: { level: string; pretty: boolean; file?: string };
   readonly keys: KeyProviderConfig;
+  readonly alertRules: {
+    businessHours: { firstDay: number; lastDay: number; startHour: number; endHour: number };
+    bulkReadPerHour: number;
+    ipLearningRequests: number;
+  };
   readonly audit: {
     checkpointEveryEvents: number;
     checkpointIntervalSeconds: number;
@@ -120,6 +125,14 @@ export class AppConfig {
     };
     this.devFallback = { embeddedPgPort: env.EMBEDDED_PG_PORT, localRedisPort: env.LOCAL_REDIS_PORT };
     this.keys = keyProviderConfig(env);
+    const [days, hours] = env.BUSINESS_HOURS_UTC.split(' ');
+    const [firstDay, lastDay] = days.split('-').map(Number);
+    const [startHour, endHour] = hours.split('-').map(Number);
+    this.alertRules = {
+      businessHours: { firstDay, lastDay, startHour, endHour },
+      bulkReadPerHour: env.ALERT_BULK_READ_PER_HOUR,
+      ipLearningRequests: env.ALERT_IP_LEARNING_REQUESTS,
+    };
     this.audit = {
       checkpointEveryEvents: env.AUDIT_CHECKPOINT_EVERY_EVENTS,
       checkpointIntervalSeconds: env.AUDIT_CHECKPOINT_INTERVAL_SECONDS,

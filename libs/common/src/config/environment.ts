@@ -228,6 +228,24 @@ export class EnvironmentVariables {
   @Matches(/^whsec_[A-Za-z0-9+/=]{16,}$/, { message: 'must be a whsec_ secret' })
   SECURITY_WEBHOOK_SECRET?: string;
 
+  /** Business hours (UTC) as `days hours`, e.g. `1-5 08-18` (Mon–Fri, 08:00–18:00): bulk reads outside them alert. */
+  @Matches(/^[0-6]-[0-6] ([01][0-9]|2[0-4])-([01][0-9]|2[0-4])$/, {
+    message: 'must look like "1-5 08-18" (days 0=Sun..6, hours UTC)',
+  })
+  BUSINESS_HOURS_UTC = '1-5 08-18';
+
+  /** Members one client may read in an hour outside business hours before an alert is raised. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  ALERT_BULK_READ_PER_HOUR = 1000;
+
+  /** Requests a client makes before its source networks count as known; later, a new network alerts. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  ALERT_IP_LEARNING_REQUESTS = 200;
+
   @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
   LOG_LEVEL = 'info';
 

@@ -12,5 +12,7 @@ export const JobHandler = (name: JobName) => SetMetadata(JOB_HANDLER_KEY, name);
 export interface JobContext {
   jobId: string;
   attempt: number;
+  /** True on the last attempt BullMQ will make: a handler may record a terminal failure. */
+  final: boolean;
   progress(percent: number): Promise<void>;
 }

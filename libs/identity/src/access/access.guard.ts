@@ -70,6 +70,7 @@ export class AccessGuard implements CanActivate {
       throw error;
     }
     request.principal = principal;
+    if (principal.kind !== 'admin') await this.alerts.noteSourceNetwork(principal.id, request.ip);
 
     const refusal = authorizeScopes(principal, required ?? []);
     if (refusal) {

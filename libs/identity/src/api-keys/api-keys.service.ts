@@ -49,9 +49,12 @@ export class ApiKeysService {
     keyId: string,
     actor: Actor,
   ): Promise<{ id: string; key: string; previousKeyExpiresAt: string }> {
+    const now = this.clock.now();
     const old = await this.em.fork().findOne(ApiKey, { id: keyId, partnerId, revokedAt: null });
-    if (!old) throw new ResourceNotFound('API key');
-    const expiresAt = new Date(this.clock.nowMs() + API_KEY_ROTATION_OVERLAP_MS);
+    // An expired key cannot be brought back by rotating it, and a second rotation never extends the overlap.
+    if (!old || (old.expiresAt && old.expiresAt <= now)) throw new ResourceNotFound('API key');
+    const overlapEnd = new Date(now.getTime() + API_KEY_ROTATION_OVERLAP_MS);
+    const expiresAt = old.expiresAt && old.expiresAt < overlapEnd ? old.expiresAt : overlapEnd;
     const issued = await this.issue(
       partnerId,
       old.scopes,

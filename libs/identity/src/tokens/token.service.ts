@@ -71,9 +71,10 @@ export class TokenService {
           reason: error.reason,
         });
         if (error.code === 'invalid_client') {
+          const clientId = form.client_id ?? basicClientId(request.headers.authorization);
           await this.alerts.countAuthFailure([
             `ip:${request.ip}`,
-            ...(form.client_id ? [`client:${form.client_id}`] : []),
+            ...(clientId ? [`client:${clientId}`] : []),
           ]);
         }
       }
@@ -141,4 +142,12 @@ export function grantedScopes(requested: string | undefined, held: readonly Part
   if (refused.length > 0)
     throw new OAuthError('invalid_scope', 'The client may not request some of these scopes.');
   return asked as PartnerScope[];
+}
+
+/** The client id a Basic header claims (unverified), only for counting failures per client. */
+function basicClientId(header: string | undefined): string | undefined {
+  if (!header?.startsWith('Basic ')) return undefined;
+  const decoded = Buffer.from(header.slice(6).trim(), 'base64').toString('utf8');
+  const id = decoded.slice(0, Math.max(0, decoded.indexOf(':')));
+  return /^cli_[0-9A-HJKMNP-TV-Z]{26}$/.test(id) ? id : undefined;
 }
