@@ -6,7 +6,7 @@ import { PATH_METADATA } from '@nestjs/common/constants';
 import { exportJWK, SignJWT, type JWK } from 'jose';
 import { custom, Issuer } from 'openid-client';
 import { ADMIN_SCOPES, ManualClock, PARTNER_SCOPES, PUBLIC_KEY, SCOPES_KEY } from '@app/common';
-import { SigningKeysService } from '@app/identity';
+import { SigningKeysService, totpCode } from '@app/identity';
 import { ProbeSyncModule } from './support/probe/probe.controller';
 import {
   adminPost,
@@ -398,6 +398,14 @@ describe('identity and access control', () => {
         .send({ email: officer.email, password: officer.password, totp: '000000' });
       expect(res.status).toBe(401);
       expect(await auditReasons('admin.login')).toContain('bad_totp');
+
+      const fresh = await loginAdmin(api, clock, 'operator');
+      const replay = await api
+        .http()
+        .post('/api/v1/admin/session')
+        .send({ email: fresh.email, password: fresh.password, totp: totpCode(fresh.totpSecret, clock.nowMs()) });
+      expect(replay.status).toBe(401);
+      expect(await auditReasons('admin.login')).toContain('totp_replayed');
     });
 
     it('logs an admin off after 16 idle minutes (by the test clock)', async () => {
