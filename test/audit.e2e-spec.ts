@@ -3,7 +3,13 @@ import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { Client } from 'pg';
-import { AuditService, AuditVerifierService, CheckpointsService, chainHash } from '@app/audit';
+import {
+  AuditService,
+  AuditVerifierService,
+  CheckpointsService,
+  chainHash,
+  chainedFromRow,
+} from '@app/audit';
 import { ManualClock } from '@app/common';
 import { sql } from './support/identity-fixtures';
 import { TEST_REDIS_URL } from './support/services';
@@ -154,27 +160,7 @@ describe('audit trail: append-only, hash chain, signed checkpoints', () => {
         const { rows } = await c.query(`select * from audit_event where seq >= 3 order by seq`);
         let previous: Buffer = rows[0].hash;
         for (const row of rows.slice(1)) {
-          const hash = chainHash(previous, {
-            seq: Number(row.seq),
-            occurredAt: row.occurred_at,
-            actorType: row.actor_type,
-            actorId: row.actor_id,
-            clientId: row.client_id,
-            partnerId: row.partner_id,
-            ip: row.ip,
-            userAgent: row.user_agent,
-            method: row.method,
-            route: row.route,
-            action: row.action,
-            resourceType: row.resource_type,
-            resourceIds: row.resource_ids,
-            purpose: row.purpose,
-            categories: row.categories,
-            outcome: row.outcome,
-            statusCode: row.status_code,
-            reason: row.reason,
-            requestId: row.request_id,
-          });
+          const hash = chainHash(previous, chainedFromRow(row));
           await c.query('update audit_event set hash = $1 where seq = $2', [hash, row.seq]);
           previous = hash;
         }

@@ -10,3 +10,4 @@ export * from './chain/checkpoints.service';
 export * from './chain/audit-verifier.service';
 export * from './query/audit-query.service';
 export * from './query/siem-formats';
+export * from './chain/audit-row';

@@ -1,8 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from '@mikro-orm/postgresql';
 import { Clock } from '@app/common';
-import { chainHash, GENESIS_HASH, type ChainedEvent } from './audit-chain';
+import { chainHash, GENESIS_HASH } from './audit-chain';
 import type { Checkpoint } from './checkpoint-signer';
+import { AUDIT_ROW_COLUMNS, chainedFromRow, type AuditRow } from './audit-row';
 import { CheckpointsService } from './checkpoints.service';
 
 export interface VerificationResult {
@@ -17,54 +18,7 @@ export interface VerificationResult {
   incremental: boolean;
 }
 
-interface Row {
-  seq: string;
-  occurred_at: Date;
-  actor_type: string;
-  actor_id: string | null;
-  client_id: string | null;
-  partner_id: string | null;
-  ip: string | null;
-  user_agent: string | null;
-  method: string | null;
-  route: string | null;
-  action: string;
-  resource_type: string | null;
-  resource_ids: string[] | null;
-  purpose: string | null;
-  categories: string[] | null;
-  outcome: string;
-  status_code: number | null;
-  reason: string | null;
-  request_id: string | null;
-  hash: Buffer | null;
-}
-
 const BATCH = 5000;
-
-function toChained(row: Row): ChainedEvent {
-  return {
-    seq: Number(row.seq),
-    occurredAt: new Date(row.occurred_at),
-    actorType: row.actor_type,
-    actorId: row.actor_id,
-    clientId: row.client_id,
-    partnerId: row.partner_id,
-    ip: row.ip,
-    userAgent: row.user_agent,
-    method: row.method,
-    route: row.route,
-    action: row.action,
-    resourceType: row.resource_type,
-    resourceIds: row.resource_ids,
-    purpose: row.purpose,
-    categories: row.categories,
-    outcome: row.outcome,
-    statusCode: row.status_code,
-    reason: row.reason,
-    requestId: row.request_id,
-  };
-}
 
 /**
  * Recomputes the hash chain and checks every checkpoint signature, naming the first broken
@@ -133,10 +87,8 @@ export class AuditVerifierService {
     );
     let checked = 0;
     for (;;) {
-      const rows = await em.execute<Row[]>(
-        `select seq, occurred_at, actor_type, actor_id, client_id, partner_id, ip, user_agent, method, route, action,
-                resource_type, resource_ids, purpose, categories, outcome, status_code, reason, request_id, hash
-           from audit_event where seq >= ? order by seq limit ?`,
+      const rows = await em.execute<AuditRow[]>(
+        `select ${AUDIT_ROW_COLUMNS} from audit_event where seq >= ? order by seq limit ?`,
         [expected, BATCH],
       );
       if (rows.length === 0) break;
@@ -148,7 +100,7 @@ export class AuditVerifierService {
             lastSeq: seq,
             eventsChecked: checked,
           });
-        const recomputed = chainHash(previous, toChained(row));
+        const recomputed = chainHash(previous, chainedFromRow(row));
         if (!row.hash || !recomputed.equals(row.hash))
           return fail(seq, 'an event does not match its hash (edited or reordered)', {
             fromSeq,

@@ -1,6 +1,7 @@
 import { Readable } from 'node:stream';
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from '@mikro-orm/postgresql';
+import { AUDIT_ROW_COLUMNS, chainedFromRow, type AuditRow } from '../chain/audit-row';
 import { formatLine, type ExportedEvent, type ExportFormat } from './siem-formats';
 
 export interface AuditFilter {
@@ -12,53 +13,13 @@ export interface AuditFilter {
   to?: string;
 }
 
-interface Row {
-  seq: string;
-  occurred_at: Date;
-  actor_type: string;
-  actor_id: string | null;
-  client_id: string | null;
-  partner_id: string | null;
-  ip: string | null;
-  user_agent: string | null;
-  method: string | null;
-  route: string | null;
-  action: string;
-  resource_type: string | null;
-  resource_ids: string[] | null;
-  purpose: string | null;
-  categories: string[] | null;
-  outcome: string;
-  status_code: number | null;
-  reason: string | null;
-  request_id: string | null;
-  hash: Buffer | null;
-}
-
-const COLUMNS = `seq, occurred_at, actor_type, actor_id, client_id, partner_id, ip, user_agent, method, route, action,
-  resource_type, resource_ids, purpose, categories, outcome, status_code, reason, request_id, hash`;
-
-function exported(row: Row): ExportedEvent {
+function exported(row: AuditRow): ExportedEvent {
+  const event = chainedFromRow(row);
   return {
-    seq: Number(row.seq),
-    occurredAt: new Date(row.occurred_at).toISOString(),
-    actorType: row.actor_type,
-    actorId: row.actor_id,
-    clientId: row.client_id,
-    partnerId: row.partner_id,
-    ip: row.ip,
-    userAgent: row.user_agent,
-    method: row.method,
-    route: row.route,
-    action: row.action,
-    resourceType: row.resource_type,
+    ...event,
+    occurredAt: event.occurredAt.toISOString(),
     resourceIds: row.resource_ids,
-    purpose: row.purpose,
     categories: row.categories,
-    outcome: row.outcome,
-    statusCode: row.status_code,
-    reason: row.reason,
-    requestId: row.request_id,
     hash: row.hash?.toString('hex') ?? null,
   };
 }
@@ -97,8 +58,8 @@ export class AuditQueryService {
     const { sql, params } = where(filter);
     const rows = await this.em
       .fork()
-      .execute<Row[]>(
-        `select ${COLUMNS} from audit_event where ${sql}${page.beforeSeq ? ' and seq < ?' : ''} order by seq desc limit ?`,
+      .execute<AuditRow[]>(
+        `select ${AUDIT_ROW_COLUMNS} from audit_event where ${sql}${page.beforeSeq ? ' and seq < ?' : ''} order by seq desc limit ?`,
         [...params, ...(page.beforeSeq ? [page.beforeSeq] : []), page.limit],
       );
     const data = rows.map(exported);
@@ -117,8 +78,8 @@ export class AuditQueryService {
     async function* lines() {
       let after = 0;
       for (;;) {
-        const rows = await em.execute<Row[]>(
-          `select ${COLUMNS} from audit_event where ${sql} and seq > ? order by seq limit 2000`,
+        const rows = await em.execute<AuditRow[]>(
+          `select ${AUDIT_ROW_COLUMNS} from audit_event where ${sql} and seq > ? order by seq limit 2000`,
           [...params, after],
         );
         if (rows.length === 0) return;
@@ -134,8 +95,8 @@ export class AuditQueryService {
    * within six years, with the categories it received and the purpose of use.
    */
   async disclosures(memberId: string, since: Date): Promise<Disclosure[]> {
-    const rows = await this.em.fork().execute<Row[]>(
-      `select ${COLUMNS} from audit_event
+    const rows = await this.em.fork().execute<AuditRow[]>(
+      `select ${AUDIT_ROW_COLUMNS} from audit_event
         where resource_ids @> array[?]::text[] and outcome = 'success' and partner_id is not null
           and action in ('member.read', 'member.list') and occurred_at >= ? order by seq`,
       [memberId, since],
