@@ -31,6 +31,21 @@ export async function createApiApplication(
   config: AppConfig,
   options: { imports?: ModuleMetadata['imports']; clock?: Clock } = {},
 ): Promise<NestFastifyApplication> {
+  const app = await NestFactory.create<NestFastifyApplication>(
+    ApiModule.forRoot(config, options),
+    createApiAdapter(config),
+    {
+      bufferLogs: true,
+      bodyParser: false,
+      abortOnError: false,
+    },
+  );
+  await configureApiApplication(app, config);
+  return app;
+}
+
+/** The Fastify adapter: TLS settings, trusted proxies, body limit, request ids, JSON-only bodies. */
+export function createApiAdapter(config: AppConfig): FastifyAdapter {
   const adapter = new FastifyAdapter({
     https: {
       key: readFileSync(config.tls.keyFile),
@@ -59,12 +74,15 @@ export async function createApiApplication(
     void reply.header('x-request-id', request.id).header('cache-control', 'no-store');
     done();
   });
+  return adapter;
+}
 
-  const app = await NestFactory.create<NestFastifyApplication>(ApiModule.forRoot(config, options), adapter, {
-    bufferLogs: true,
-    bodyParser: false,
-    abortOnError: false,
-  });
+/**
+ * Everything after the Nest application exists: logger, per-request audit, helmet/HSTS, CORS,
+ * prefixes and versioning, OpenAPI, the queue dashboard. Separate so a benchmark harness can build
+ * the same application from a testing module (the service itself has no switch to turn parts off).
+ */
+export async function configureApiApplication(app: NestFastifyApplication, config: AppConfig): Promise<void> {
   app.useLogger(app.get(Logger));
   app.flushLogs();
   auditEveryRequest(app);
@@ -142,5 +160,4 @@ export async function createApiApplication(
   );
   SwaggerModule.setup('api/docs', app, document, { jsonDocumentUrl: 'api/openapi.json', raw: ['json'] });
   await mountQueueDashboard(app);
-  return app;
 }
