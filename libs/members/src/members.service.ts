@@ -154,7 +154,7 @@ export class MembersService {
     const stored = await this.store.findLive(memberId, categories.flatMap(fieldsOf));
     await this.access.assertVisible(actor, 'member', memberId, stored);
     const values = await this.cipher.open(stored!);
-    await this.audit.record(this.em.fork(), {
+    await this.audit.recordStandalone({
       ...auditActor(actor),
       action: 'member.read',
       resourceType: 'member',
@@ -200,7 +200,7 @@ export class MembersService {
         withheld.push(stored.id);
       }
     }
-    await this.audit.record(this.em.fork(), {
+    await this.audit.recordStandalone({
       ...auditActor(actor),
       action: 'member.list',
       resourceType: 'member',
