@@ -403,7 +403,11 @@ describe('identity and access control', () => {
       const replay = await api
         .http()
         .post('/api/v1/admin/session')
-        .send({ email: fresh.email, password: fresh.password, totp: totpCode(fresh.totpSecret, clock.nowMs()) });
+        .send({
+          email: fresh.email,
+          password: fresh.password,
+          totp: totpCode(fresh.totpSecret, clock.nowMs()),
+        });
       expect(replay.status).toBe(401);
       expect(await auditReasons('admin.login')).toContain('totp_replayed');
     });
@@ -541,6 +545,15 @@ describe('identity and access control', () => {
       expect((await api.http().post('/api/v1/probe-sync').set('x-api-key', old.key).send({})).status).toBe(
         401,
       );
+      // An expired key cannot be revived by rotating it again (a fresh admin session: a day has passed).
+      const securityNow = await loginAdmin(api, clock, 'security_admin');
+      const revive = await adminPost(
+        api,
+        securityNow.accessToken,
+        `/api/v1/admin/partners/${membershipSystem.partnerId}/api-keys/${old.id}/rotate`,
+        {},
+      );
+      expect(revive.status).toBe(404);
       expect(
         (await api.http().post('/api/v1/probe-sync').set('x-api-key', rotated.body.key).send({})).status,
       ).toBe(200);

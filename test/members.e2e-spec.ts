@@ -279,6 +279,22 @@ describe('members: encryption, projections, BAA gate, deletion', () => {
     expect(after.body.preferences).toEqual(prefs);
     expect(after.body.version).toBe(2);
     expect((await put('"1"')).status).toBe(412);
+
+    // A partner whose registration and BAA do not cover preferences may not write them.
+    const uncovered = await partnerWith(
+      'benefits_admin',
+      ['identity'],
+      ['members:read', 'members.preferences:write'],
+    );
+    const refused = await api
+      .http()
+      .put(`/api/v1/members/${id}/preferences`)
+      .set('authorization', `Bearer ${uncovered}`)
+      .set('if-match', '"2"')
+      .send(prefs);
+    expect(refused.status).toBe(403);
+    expect(refused.body.detail).toContain('preferences');
+    expect((await read(b2b, id)).body.version).toBe(2);
   });
 
   it('lists members with tamper-proof cursors and never crosses organizations', async () => {

@@ -2,7 +2,13 @@ import { createBullBoard } from '@bull-board/api';
 import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
 import { FastifyAdapter as BullBoardFastifyAdapter } from '@bull-board/fastify';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { buildProblem, classifyError, JobQueues, PROBLEM_CONTENT_TYPE } from '@app/common';
+import {
+  buildProblem,
+  classifyError,
+  JobQueues,
+  PROBLEM_CONTENT_TYPE,
+  type AuthenticatedRequest,
+} from '@app/common';
 import { AdminRequestVerifier } from '@app/identity';
 
 export const QUEUE_DASHBOARD_PATH = '/admin/queues';
@@ -27,7 +33,8 @@ export async function mountQueueDashboard(app: NestFastifyApplication): Promise<
   await fastify.register(async (scope) => {
     scope.addHook('onRequest', async (request, reply) => {
       try {
-        await verifier.verify(request, reply, 'admin:queues');
+        // The admin is attached so the request's audit event names who used the dashboard.
+        (request as AuthenticatedRequest).principal = await verifier.verify(request, reply, 'admin:queues');
       } catch (error) {
         // Outside Nest's router, so the problem+json answer is written here.
         const classified = classifyError(error);

@@ -120,6 +120,12 @@ export class MemberStore {
     return true;
   }
 
+  /** Whether a member with this id was ever created (live or a deletion tombstone). */
+  async exists(memberId: string): Promise<boolean> {
+    const rows = await this.em.execute<Row[]>('select 1 from member where id = ?', [memberId]);
+    return rows.length > 0;
+  }
+
   async idBySourceRef(sourcePartnerId: string, sourceRef: string): Promise<string | null> {
     const rows = await this.em.execute<Row[]>(
       `select id from member where source_partner_id = ? and source_ref = ?`,

@@ -286,6 +286,7 @@ export class MembersService {
 
   /** Disclosures of a member to partners over the last six years (§164.528), newest last, with partner names. */
   async disclosures(actor: Actor, memberId: string) {
+    if (!(await this.store.exists(memberId))) throw new ResourceNotFound('member');
     const since = new Date(this.clock.nowMs() - SIX_YEARS_MS);
     const found = await this.auditQuery.disclosures(memberId, since);
     const names = new Map<string, string>();

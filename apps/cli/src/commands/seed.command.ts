@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { SingleBar } from 'cli-progress';
@@ -46,6 +47,10 @@ export async function seedCommand(args: string[]): Promise<void> {
     const started = Date.now();
     bar.start(members, 0, { speed: '0' });
     const result = await app.get(MemberSeeder).seed({
+      actor: {
+        system: 'cli:seed',
+        request: { ip: 'local', method: 'CLI', route: 'seed', requestId: randomUUID() },
+      },
       members,
       seed,
       organizationId,

@@ -3,7 +3,9 @@ import { mikroOrmOptions, type AppConfig } from '@app/common';
 
 /** Applies every pending migration; returns the names applied. */
 export async function migrateUp(database: AppConfig['database']): Promise<string[]> {
-  const orm = await MikroORM.init(mikroOrmOptions(database, { asSchemaOwner: true }));
+  const orm = await MikroORM.init(
+    mikroOrmOptions({ ...database, url: database.migrationUrl }, { asSchemaOwner: true }),
+  );
   try {
     const applied = await orm.getMigrator().up();
     return applied.map((m) => m.name);
@@ -13,7 +15,9 @@ export async function migrateUp(database: AppConfig['database']): Promise<string
 }
 
 export async function migrateDown(database: AppConfig['database']): Promise<string[]> {
-  const orm = await MikroORM.init(mikroOrmOptions(database, { asSchemaOwner: true }));
+  const orm = await MikroORM.init(
+    mikroOrmOptions({ ...database, url: database.migrationUrl }, { asSchemaOwner: true }),
+  );
   try {
     const reverted = await orm.getMigrator().down();
     return reverted.map((m) => m.name);

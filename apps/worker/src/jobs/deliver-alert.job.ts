@@ -1,4 +1,4 @@
-import { createHmac, randomUUID } from 'node:crypto';
+import { createHmac } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from '@mikro-orm/postgresql';
 import { Alert } from '@app/audit';
@@ -33,7 +33,8 @@ export class DeliverAlertJob {
         details: alert.details ?? {},
       },
     });
-    const id = `msg_${randomUUID()}`;
+    // Stable across retries, so the receiver can deduplicate deliveries.
+    const id = `msg_${alert.id}`;
     const timestamp = String(this.clock.nowSeconds());
     const secret = Buffer.from(webhook.secret.slice('whsec_'.length), 'base64');
     const signature = createHmac('sha256', secret).update(`${id}.${timestamp}.${body}`).digest('base64');

@@ -14,11 +14,18 @@ export class RotateKeysJob {
 
   @JobHandler('keys.rotate')
   async run(payload: JobPayloads['keys.rotate'], context: JobContext): Promise<void> {
-    const rotation = await this.runner.run(
-      payload.rotationId,
-      () => this.clock.now(),
-      (percent) => context.progress(percent),
-    );
+    let rotation;
+    try {
+      rotation = await this.runner.run(
+        payload.rotationId,
+        () => this.clock.now(),
+        (percent) => context.progress(percent),
+      );
+    } catch (error) {
+      // Retries resume from the committed cursor; only the last attempt marks the run failed.
+      if (context.final) await this.runner.fail(payload.rotationId, this.clock.now());
+      throw error;
+    }
     await this.audit.recordStandalone({
       actorType: 'system',
       actorId: `job:${context.jobId}`,

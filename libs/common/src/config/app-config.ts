@@ -39,6 +39,8 @@ export class AppConfig {
   readonly tls: { certFile: string; keyFile: string };
   readonly database: {
     url: string;
+    /** The schema owner's URL: migrations run as the owner, the service as the application role. */
+    migrationUrl: string;
     appRole: string;
     sslMode: EnvironmentVariables['DATABASE_SSL_MODE'];
     sslCaFile?: string;
@@ -90,6 +92,7 @@ export class AppConfig {
     };
     this.database = {
       url: env.DATABASE_URL,
+      migrationUrl: env.MIGRATION_DATABASE_URL ?? env.DATABASE_URL,
       appRole: env.DATABASE_APP_ROLE,
       sslMode: env.DATABASE_SSL_MODE,
       sslCaFile: env.DATABASE_SSL_CA_FILE,

@@ -97,6 +97,11 @@ export class EnvironmentVariables {
   @Matches(/^postgres(ql)?:\/\/\S+$/, { message: 'must be a postgres:// connection URL' })
   DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/member_sync';
 
+  /** The schema owner's URL, for migrations only; defaults to DATABASE_URL (development). */
+  @IsOptional()
+  @Matches(/^postgres(ql)?:\/\/\S+$/, { message: 'must be a postgres:// connection URL' })
+  MIGRATION_DATABASE_URL?: string;
+
   @IsIn(['disable', 'require', 'verify-full'])
   DATABASE_SSL_MODE: 'disable' | 'require' | 'verify-full' = 'disable';
 

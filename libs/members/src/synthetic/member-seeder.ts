@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from '@mikro-orm/postgresql';
 import { AuditService } from '@app/audit';
@@ -19,6 +18,8 @@ import { MAX_BULK_MEMBERS, MemberBatchStore, type BulkMember } from './member-ba
 import { SyntheticMemberGenerator, type SyntheticMember } from './synthetic-member.generator';
 
 export interface SeedCommand {
+  /** Who seeds: a system actor (`system: 'cli:seed'`), named in every audit event of the run. */
+  actor: Actor;
   members: number;
   seed: number;
   /** Seed into this organization; without it one named `Synthetic Org <seed>` is created. */
@@ -77,7 +78,7 @@ export class MemberSeeder {
       const count = Math.min(batchSize, first + command.members - from);
       const batch = await this.prepare(organizationId, generator.members(from, count));
       await writing;
-      writing = this.write(batch, command.seed).then(() => {
+      writing = this.write(batch, command).then(() => {
         seeded += batch.length;
         command.onProgress?.(seeded);
       });
@@ -98,7 +99,7 @@ export class MemberSeeder {
       if (!found) throw new ResourceNotFound('organization');
       return found;
     }
-    const { id } = await this.organizations.create(`Synthetic Org ${command.seed}`, cliActor());
+    const { id } = await this.organizations.create(`Synthetic Org ${command.seed}`, command.actor);
     return id;
   }
 
@@ -140,11 +141,16 @@ export class MemberSeeder {
     return batch;
   }
 
-  private write(batch: BulkMember[], seed: number): Promise<void> {
+  private write(batch: BulkMember[], { actor, seed }: SeedCommand): Promise<void> {
     return this.em.fork().transactional(async (em) => {
       await this.batches.insertMany(em, batch);
       await this.audit.record(em, {
         actorType: 'system',
+        actorId: actor.system ?? null,
+        ip: actor.request.ip,
+        method: actor.request.method,
+        route: actor.request.route,
+        requestId: actor.request.requestId,
         action: 'member.seed',
         resourceType: 'member',
         resourceIds: batch.map((m) => m.id),
@@ -153,9 +159,4 @@ export class MemberSeeder {
       });
     });
   }
-}
-
-/** The CLI has no request; its audit events name the command as the route. */
-function cliActor(): Actor {
-  return { request: { ip: '127.0.0.1', method: 'CLI', route: 'cli seed', requestId: randomUUID() } };
 }
