@@ -4,6 +4,7 @@ import { Migration20261123010000_identity_vendors_audit } from './Migration20261
 import { Migration20261123020000_member_fields } from './Migration20261123020000_member_fields';
 import { Migration20261123030000_key_rotation } from './Migration20261123030000_key_rotation';
 import { Migration20261123040000_audit_chain } from './Migration20261123040000_audit_chain';
+import { Migration20261123050000_app_reads_migration_list } from './Migration20261123050000_app_reads_migration_list';
 
 export const migrationsList = [
   { name: 'Migration20261123000000_init', class: Migration20261123000000_init },
@@ -14,4 +15,8 @@ export const migrationsList = [
   { name: 'Migration20261123020000_member_fields', class: Migration20261123020000_member_fields },
   { name: 'Migration20261123030000_key_rotation', class: Migration20261123030000_key_rotation },
   { name: 'Migration20261123040000_audit_chain', class: Migration20261123040000_audit_chain },
+  {
+    name: 'Migration20261123050000_app_reads_migration_list',
+    class: Migration20261123050000_app_reads_migration_list,
+  },
 ];
