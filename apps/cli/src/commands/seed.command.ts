@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { SingleBar } from 'cli-progress';
@@ -34,6 +35,12 @@ export async function seedCommand(args: string[]): Promise<void> {
 
   const env = readEnvironment();
   const { config } = await resolveServices(loadAppConfig(env), env, { mayStart: false });
+  // Members sealed under a key the API does not have would be unreadable: never invent one here.
+  if (config.keys.provider === 'local' && !existsSync(config.keys.localKekFile)) {
+    throw new SeedCommandError(
+      `No key-encryption key at ${config.keys.localKekFile}: run \`npm start\` once (it creates one) or set LOCAL_KEK_FILE.`,
+    );
+  }
   await migrateUp(config.database);
   const app = await NestFactory.createApplicationContext(SeedCliModule.with(config), { logger: ['error'] });
   const bar = new SingleBar({

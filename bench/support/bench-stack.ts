@@ -1,0 +1,129 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { Redis } from 'ioredis';
+import { Client } from 'pg';
+import { AppConfig, loadAppConfig } from '@app/common';
+import { createApiApplication } from '../../apps/api/src/http-app';
+import { ensureDevCertificate } from '../../apps/cli/src/launcher/dev-tls';
+import { ensureLocalKeyFile } from '../../apps/cli/src/launcher/local-key-file';
+import { migrateUp } from '../../apps/cli/src/launcher/migrations';
+
+export interface BenchStackOptions {
+  pgAdminUrl: string;
+  redisUrl: string;
+  /** Extra configuration for the API (rate limits, pool size). */
+  env: Record<string, string>;
+}
+
+/** A throwaway install: its own database, Redis prefix, TLS certificate and KEK, and the API on HTTPS. */
+export interface BenchStack {
+  app: NestFastifyApplication;
+  config: AppConfig;
+  baseUrl: string;
+  /** The API's self-signed certificate, to trust it. */
+  ca: string;
+  databaseName: string;
+  databaseUrl: string;
+  close(): Promise<void>;
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+async function onAdmin(pgAdminUrl: string, sql: string): Promise<void> {
+  const client = new Client({ connectionString: pgAdminUrl });
+  await client.connect();
+  try {
+    await client.query(sql);
+  } finally {
+    await client.end();
+  }
+}
+
+async function deleteRedisKeys(redisUrl: string, prefix: string): Promise<void> {
+  const redis = new Redis(redisUrl);
+  try {
+    for (const pattern of [`${prefix}:*`, `{${prefix}}:*`, `{${prefix}:*`]) {
+      let cursor = '0';
+      do {
+        const [next, keys] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 500);
+        if (keys.length) await redis.del(...keys);
+        cursor = next;
+      } while (cursor !== '0');
+    }
+  } finally {
+    redis.disconnect();
+  }
+}
+
+export async function startBenchStack(options: BenchStackOptions): Promise<BenchStack> {
+  const suffix = randomBytes(5).toString('hex');
+  const dir = mkdtempSync(join(tmpdir(), 'msync-bench-'));
+  const databaseName = `msync_bench_${suffix}`;
+  const databaseUrl = Object.assign(new URL(options.pgAdminUrl), { pathname: `/${databaseName}` }).toString();
+  const redisPrefix = `bench_${suffix}`;
+  const cleanups: Array<() => Promise<void>> = [
+    () => Promise.resolve(rmSync(dir, { recursive: true, force: true })),
+  ];
+  const close = async () => {
+    for (const cleanup of cleanups.splice(0).reverse()) await cleanup().catch(() => undefined);
+  };
+  try {
+    const files = { cert: join(dir, 'cert.pem'), key: join(dir, 'key.pem'), kek: join(dir, 'kek.key') };
+    await ensureDevCertificate(files.cert, files.key);
+    await ensureLocalKeyFile(files.kek);
+    await onAdmin(options.pgAdminUrl, `create database "${databaseName}"`);
+    cleanups.push(() =>
+      onAdmin(options.pgAdminUrl, `drop database if exists "${databaseName}" with (force)`),
+    );
+    cleanups.push(() => deleteRedisKeys(options.redisUrl, redisPrefix));
+    const port = await freePort();
+    const config = loadAppConfig(
+      {},
+      {
+        NODE_ENV: 'production',
+        // Everything the API writes to disk (audit checkpoints, generated keys) stays in the throwaway directory.
+        DATA_DIR: dir,
+        DATABASE_URL: databaseUrl,
+        REDIS_URL: options.redisUrl,
+        REDIS_KEY_PREFIX: redisPrefix,
+        TLS_CERT_FILE: files.cert,
+        TLS_KEY_FILE: files.key,
+        LOCAL_KEK_FILE: files.kek,
+        HTTP_HOST: '127.0.0.1',
+        HTTP_PORT: String(port),
+        PUBLIC_BASE_URL: `https://127.0.0.1:${port}`,
+        LOG_LEVEL: 'silent',
+        ...options.env,
+      },
+    );
+    await migrateUp(config.database);
+    const app = await createApiApplication(config);
+    cleanups.push(() => app.close());
+    await app.listen(port, '127.0.0.1');
+    return {
+      app,
+      config,
+      baseUrl: `https://127.0.0.1:${port}`,
+      ca: readFileSync(files.cert, 'utf8'),
+      databaseName,
+      databaseUrl,
+      close,
+    };
+  } catch (error) {
+    await close();
+    throw error;
+  }
+}
