@@ -39,7 +39,8 @@ export interface AuthenticatedRequest extends FastifyRequest {
 
 export function requestMeta(request: FastifyRequest): RequestMeta {
   return {
-    ip: request.ip,
+    // With a trusted proxy the address comes from X-Forwarded-For: bounded to what an IPv6 text can be.
+    ip: request.ip.slice(0, 45),
     userAgent: request.headers['user-agent']?.slice(0, 256),
     method: request.method,
     route: request.routeOptions?.url ?? 'unmatched',
