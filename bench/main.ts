@@ -1,8 +1,12 @@
 // `npm run bench -- <suite> [options]`: benchmarks with raw-Postgres baselines, each in a throwaway
 // database that is dropped at the end. Tables go to stdout, progress to stderr, reports to bench/reports/.
+import { auditBench } from './audit/audit.bench';
 import { membersBench } from './members/members.bench';
 
-const SUITES: Record<string, (argv: string[]) => Promise<void>> = { members: membersBench };
+const SUITES: Record<string, (argv: string[]) => Promise<void>> = {
+  audit: auditBench,
+  members: membersBench,
+};
 
 async function main([suite, ...rest]: string[]): Promise<void> {
   const run = suite ? SUITES[suite] : undefined;

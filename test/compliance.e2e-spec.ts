@@ -263,6 +263,15 @@ describe('compliance: one audit event per request, no ePHI anywhere, search, exp
     expect(alerts).toEqual([{ details: { network: '198.51.100.0/24' } }]);
   });
 
+  it('never answers 500 to a forged, overlong X-Forwarded-For behind a trusted proxy', async () => {
+    const res = await api
+      .http()
+      .get(`/api/v1/members/${memberId}`)
+      .set(as(syncToken, randomUUID()))
+      .set('x-forwarded-for', `not-an-address-${'x'.repeat(120)}`);
+    expect(res.status).toBe(200);
+  });
+
   it('leaves no synthetic ePHI canary in logs, Redis keys and values, or any non-ciphertext database column', async () => {
     const canaries = [
       body.identity.givenName,
