@@ -106,6 +106,24 @@ describe('npm start (the launcher)', () => {
     });
     afterAll(() => database.drop());
 
+    it('explains, instead of crashing, when the database was created with another key-encryption key', async () => {
+      const common = {
+        DATABASE_URL: database.url,
+        REDIS_URL: TEST_REDIS_URL,
+        REDIS_KEY_PREFIX: prefix(),
+        HTTP_HOST: '127.0.0.1',
+        LOG_LEVEL: 'warn',
+      };
+      const first = launch({ ...common, DATA_DIR: dataDir(), HTTP_PORT: String(await freePort()) });
+      await waitFor(() => first.output().includes('is up'), 60_000, 'first start', first);
+      first.child.kill('SIGINT');
+      expect(await first.exited).toBe(0);
+
+      const second = launch({ ...common, DATA_DIR: dataDir(), HTTP_PORT: String(await freePort()) });
+      expect(await second.exited).toBe(1);
+      expect(second.output()).toContain('holds secrets wrapped by a different key-encryption key');
+    }, 90_000);
+
     it('explains how to get Redis when none answers and redis-server is not on PATH', async () => {
       const launched = launch({
         PATH: '/nonexistent',

@@ -8,12 +8,23 @@ import { ensureDevCertificate } from '../launcher/dev-tls';
 import { ensureLocalKeyFile } from '../launcher/local-key-file';
 import { ensureAuditSigningKey } from '../launcher/audit-signing-key';
 import { migrateUp } from '../launcher/migrations';
+import { UnwrapFailed } from '@app/crypto';
 
 export type StartMode = 'all' | 'api' | 'worker';
 
 function fail(message: string): never {
   console.error(message);
   process.exit(1);
+}
+
+/** A database whose secrets were wrapped by another key-encryption key is the one start failure a newcomer meets. */
+function explainStartFailure(error: unknown): never {
+  if (error instanceof UnwrapFailed) {
+    fail(`The database at DATABASE_URL holds secrets wrapped by a different key-encryption key than LOCAL_KEK_FILE.
+Use the key file this database was created with, or point DATABASE_URL at another database
+(in development: drop the old one, e.g. \`dropdb member_sync\`, and start again).`);
+  }
+  throw error;
 }
 
 /**
@@ -69,11 +80,11 @@ export async function startCommand(mode: StartMode): Promise<void> {
 
   const closers: Array<() => Promise<void>> = [];
   if (mode === 'all' || mode === 'worker') {
-    const worker = await createWorkerApplication(config);
+    const worker = await createWorkerApplication(config).catch(explainStartFailure);
     closers.push(() => worker.close());
   }
   if (mode === 'all' || mode === 'api') {
-    const api = await createApiApplication(config);
+    const api = await createApiApplication(config).catch(explainStartFailure);
     await api.listen(config.http.port, config.http.host);
     // The API stops taking requests first, so in-flight ones finish before workers drain.
     closers.unshift(() => api.close());
