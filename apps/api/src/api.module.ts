@@ -4,7 +4,7 @@ import { AppConfig, Clock, CoreModule, ProblemFilter, createValidationPipe } fro
 import { AuditModule } from '@app/audit';
 import { CryptoModule } from '@app/crypto';
 import { IdentityModule } from '@app/identity';
-import { MembersModule } from '@app/members';
+import { EPHI_LOG_KEYS, MembersModule } from '@app/members';
 import { VendorsModule } from '@app/vendors';
 import { GatewayModule } from './gateway/gateway.module';
 import { KeysAdminModule } from './keys/keys-admin.module';
@@ -21,7 +21,7 @@ export class ApiModule {
     return {
       module: ApiModule,
       imports: [
-        CoreModule.forRoot(config, 'api', { clock: options.clock }),
+        CoreModule.forRoot(config, 'api', { clock: options.clock, sensitiveLogKeys: EPHI_LOG_KEYS }),
         CryptoModule,
         AuditModule,
         VendorsModule,

@@ -3,7 +3,7 @@ import { DiscoveryModule } from '@nestjs/core';
 import { AppConfig, Clock, CoreModule } from '@app/common';
 import { AuditModule } from '@app/audit';
 import { CryptoModule } from '@app/crypto';
-import { MembersModule } from '@app/members';
+import { EPHI_LOG_KEYS, MembersModule } from '@app/members';
 import { JobsRunner } from './jobs/jobs-runner';
 import { RotateKeysJob } from './jobs/rotate-keys.job';
 import { AuditCheckpointJob } from './jobs/audit-checkpoint.job';
@@ -16,7 +16,7 @@ export class WorkerModule {
     return {
       module: WorkerModule,
       imports: [
-        CoreModule.forRoot(config, 'worker', options),
+        CoreModule.forRoot(config, 'worker', { ...options, sensitiveLogKeys: EPHI_LOG_KEYS }),
         DiscoveryModule,
         CryptoModule,
         AuditModule,

@@ -19,7 +19,11 @@ import { JobQueues } from './jobs/job-queues.service';
 export class CoreModule implements OnApplicationShutdown {
   constructor(@Inject(REDIS) private readonly redis: Redis) {}
 
-  static forRoot(config: AppConfig, processName: string, options: { clock?: Clock } = {}): DynamicModule {
+  static forRoot(
+    config: AppConfig,
+    processName: string,
+    options: { clock?: Clock; sensitiveLogKeys?: readonly string[] } = {},
+  ): DynamicModule {
     return {
       module: CoreModule,
       imports: [
@@ -27,7 +31,7 @@ export class CoreModule implements OnApplicationShutdown {
         LoggerModule.forRoot({
           forRoutes: [{ path: '{*splat}', method: RequestMethod.ALL }],
           pinoHttp: {
-            ...createLoggerOptions(config.log),
+            ...createLoggerOptions(config.log, options.sensitiveLogKeys),
             name: 'member-sync',
             // Fastify assigned the id (see request-id.ts); reuse it so logs and problems agree.
             genReqId: (req) => (req as { id?: string }).id ?? 'unknown',

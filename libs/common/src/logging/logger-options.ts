@@ -2,10 +2,16 @@ import type { LoggerOptions } from 'pino';
 import { REDACT_PATHS, REDACTED, scrubText } from './redaction';
 
 /** pino options shared by every process: secret paths censored and every line scrubbed last. */
-export function createLoggerOptions(log: { level: string; pretty: boolean; file?: string }): LoggerOptions {
+export function createLoggerOptions(
+  log: { level: string; pretty: boolean; file?: string },
+  sensitiveKeys: readonly string[] = [],
+): LoggerOptions {
+  // Keys the app declares sensitive (the ePHI field catalog's names) are censored at any of the
+  // first three levels of a logged object, whatever their value looks like.
+  const keyPaths = sensitiveKeys.flatMap((key) => [key, `*.${key}`, `*.*.${key}`]);
   return {
     level: log.level,
-    redact: { paths: REDACT_PATHS, censor: REDACTED },
+    redact: { paths: [...REDACT_PATHS, ...keyPaths], censor: REDACTED },
     hooks: {
       // The final net: whatever a caller put into a line, identifier-shaped text leaves scrubbed.
       streamWrite: (line: string) => scrubText(line),

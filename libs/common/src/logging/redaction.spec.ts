@@ -47,7 +47,7 @@ describe('serializeRequest', () => {
 });
 
 describe('logger options', () => {
-  function captureLogger() {
+  function captureLogger(sensitiveKeys: string[] = []) {
     const lines: string[] = [];
     const sink = new Writable({
       write(chunk: Buffer, _enc, done) {
@@ -55,7 +55,7 @@ describe('logger options', () => {
         done();
       },
     });
-    const options = createLoggerOptions({ level: 'info', pretty: false });
+    const options = createLoggerOptions({ level: 'info', pretty: false }, sensitiveKeys);
     return { logger: pino(options, sink), lines };
   }
 
@@ -94,5 +94,21 @@ describe('logger options', () => {
     const { logger, lines } = captureLogger();
     logger.error({ err: new Error(`duplicate key (ssn)=(${CANARY.ssn})`) }, 'insert failed');
     expect(lines.join('')).not.toContain(CANARY.ssn);
+  });
+
+  it('censors the keys the app declares sensitive at any depth up to three, whatever the value', () => {
+    const { logger, lines } = captureLogger(['givenName', 'identity']);
+    logger.info(
+      {
+        givenName: 'canary-top',
+        member: { givenName: 'canary-nested' },
+        change: { identity: { x: 'canary-group' } },
+      },
+      'x',
+    );
+    const out = lines.join('');
+    expect(out).not.toContain('canary-top');
+    expect(out).not.toContain('canary-nested');
+    expect(out).not.toContain('canary-group');
   });
 });

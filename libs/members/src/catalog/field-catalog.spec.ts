@@ -1,6 +1,7 @@
 import { DATA_CATEGORIES } from '@app/common';
 import {
   BLIND_INDEXED_FIELDS,
+  EPHI_LOG_KEYS,
   blindIndexColumn,
   encryptedColumn,
   fieldsOf,
@@ -37,5 +38,20 @@ describe('ePHI field catalog', () => {
   it('normalizes values so equal identifiers index equally', () => {
     expect(normalizeForIndex('email', ' Synthetic@Example.TEST ')).toBe('synthetic@example.test');
     expect(normalizeForIndex('ssn', '900 00 0001')).toBe(normalizeForIndex('ssn', '900-00-0001'));
+  });
+
+  it('derives the log keys to censor from the catalog: field names, JSON keys and groups', () => {
+    expect(EPHI_LOG_KEYS).toEqual(
+      expect.arrayContaining([
+        'ssn',
+        'dateOfBirth',
+        'givenName',
+        'governmentId',
+        'identity',
+        'dependents',
+        'programs',
+      ]),
+    );
+    expect(EPHI_LOG_KEYS).not.toContain('status');
   });
 });

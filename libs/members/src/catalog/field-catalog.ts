@@ -1,4 +1,4 @@
-import type { DataCategory } from '@app/common';
+import { DATA_CATEGORIES, type DataCategory } from '@app/common';
 
 /** HIPAA Safe Harbor identifier kinds (45 CFR 164.514(b)(2)); `none` for non-identifying data. */
 export type IdentifierKind =
@@ -296,3 +296,14 @@ export function normalizeForIndex(field: MemberField, value: string): string {
   if (field === 'ssn') return value.replace(/[^0-9]/g, '');
   return value.trim();
 }
+
+/** Every name under which a member value can appear in an object: field names, JSON keys, group names. */
+export const EPHI_LOG_KEYS: readonly string[] = [
+  ...new Set([
+    ...MEMBER_FIELD_NAMES,
+    ...MEMBER_FIELD_NAMES.map((f) => MEMBER_FIELDS[f].jsonKey).filter(
+      (k): k is NonNullable<typeof k> => k !== null,
+    ),
+    ...DATA_CATEGORIES.map(groupName),
+  ]),
+].filter((key) => !['status'].includes(key));
