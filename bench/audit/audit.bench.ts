@@ -24,7 +24,7 @@ import { MemberSeeder } from '@app/members';
 import { ApiModule } from '../../apps/api/src/api.module';
 import { configureApiApplication, createApiAdapter } from '../../apps/api/src/http-app';
 import { ensureAuditSigningKey } from '../../apps/cli/src/launcher/audit-signing-key';
-import { startBenchStack, type BenchStack } from '../support/bench-stack';
+import { defaultBenchStackOptions, startBenchStack, type BenchStack } from '../support/bench-stack';
 import { CpuAccount, machineBusy, type CpuBreakdown } from '../support/cpu-account';
 import { round } from '../support/latency-stats';
 import { LoadClient } from '../support/load-client';
@@ -638,19 +638,7 @@ const headSeq = async (stack: BenchStack) =>
 export async function auditBench(argv: string[]): Promise<void> {
   const options = parseOptions(argv);
   const startedAt = new Date();
-  const stack = await startBenchStack({
-    pgAdminUrl:
-      process.env.BENCH_PG_ADMIN_URL ??
-      process.env.TEST_PG_ADMIN_URL ??
-      'postgres://postgres@127.0.0.1:5432/postgres',
-    redisUrl: process.env.BENCH_REDIS_URL ?? process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379',
-    env: {
-      RATE_LIMIT_CLIENT_PER_MINUTE: '100000000',
-      RATE_LIMIT_IP_PER_MINUTE: '100000000',
-      RATE_LIMIT_AUTH_PER_MINUTE: '100000',
-      AUTH_FAILURE_ALERT_THRESHOLD: '100000',
-    },
-  });
+  const stack = await startBenchStack(defaultBenchStackOptions());
   log(`• database ${stack.databaseName}, API on ${stack.baseUrl} (dropped at the end, also on Ctrl-C)`);
   const load = new LoadClient();
   let unaudited: { app: NestFastifyApplication; baseUrl: string } | undefined;

@@ -6,12 +6,12 @@ import { join } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import { SingleBar } from 'cli-progress';
 import { Client } from 'pg';
-import { AdminUsersService, totpCode } from '@app/identity';
 import { MemberSeeder, SyntheticMemberGenerator } from '@app/members';
-import { startBenchStack, type BenchStack } from '../support/bench-stack';
+import { defaultBenchStackOptions, startBenchStack, type BenchStack } from '../support/bench-stack';
 import { CpuAccount, machineBusy, type CpuBreakdown } from '../support/cpu-account';
 import { CpuProfiler, type ProfileSummary } from '../support/cpu-profile';
 import { expectStatus, httpsJson } from '../support/https-json';
+import { benchPartnerClient } from '../support/partner-client';
 import { round } from '../support/latency-stats';
 import { LoadClient } from '../support/load-client';
 import type { ListResult, ReadResult } from '../support/load-tasks';
@@ -22,16 +22,6 @@ const QUIET_CORES = 0.25;
 /** A run during which other work used more than this is measured again. */
 const OTHER_WORK_LIMIT_CORES = 0.3;
 const MAX_ATTEMPTS = 3;
-const ALL_CATEGORIES = [
-  'identity',
-  'government_id',
-  'contact',
-  'membership',
-  'coverage',
-  'dependents',
-  'wellness',
-  'preferences',
-];
 
 interface Options {
   listSizes: number[];
@@ -174,75 +164,6 @@ async function measure<T>(
     }
     log(`  other work used ${cpu.other} cores during the run; measuring again (${attempt}/${MAX_ATTEMPTS})`);
   }
-}
-
-/** A partner with every category, a signed BAA and a members:read client, set up over the admin API. */
-async function partnerClient(stack: BenchStack, organizationId: string) {
-  const url = (path: string) => `${stack.baseUrl}${path}`;
-  const login = async (role: 'compliance_officer' | 'security_admin') => {
-    const email = `bench-${role.replace('_', '-')}@example.test`;
-    const password = `bench-${Date.now()}-${Math.random().toString(36).slice(2)}`;
-    const created = await stack.app.get(AdminUsersService).create({ email, password, role });
-    const res = await httpsJson(stack.ca, 'POST', url('/api/v1/admin/session'), {
-      json: { email, password, totp: totpCode(created.totpSecret, Date.now()) },
-    });
-    return expectStatus(res, 200, `admin login (${role})`).accessToken as string;
-  };
-  const officer = await login('compliance_officer');
-  const security = await login('security_admin');
-  const vendor = expectStatus(
-    await httpsJson(stack.ca, 'POST', url('/api/v1/admin/vendors'), {
-      token: officer,
-      json: {
-        name: 'bench vendor',
-        role: 'partner',
-        baa: {
-          status: 'signed',
-          signedAt: '2026-01-02',
-          effectiveFrom: '2026-01-02',
-          expiresAt: '2028-01-01',
-          documentSha256: 'b'.repeat(64),
-          permittedCategories: ALL_CATEGORIES,
-        },
-      },
-    }),
-    201,
-    'vendor',
-  );
-  const partner = expectStatus(
-    await httpsJson(stack.ca, 'POST', url('/api/v1/admin/partners'), {
-      token: officer,
-      json: {
-        name: 'bench benefits admin',
-        vendorId: vendor.id,
-        type: 'benefits_admin',
-        organizationIds: [organizationId],
-        categories: ALL_CATEGORIES,
-        purpose: 'operations',
-        requiresConsent: false,
-      },
-    }),
-    201,
-    'partner',
-  );
-  const client = expectStatus(
-    await httpsJson(stack.ca, 'POST', url(`/api/v1/admin/partners/${String(partner.id)}/clients`), {
-      token: security,
-      json: { authMethod: 'client_secret_basic', scopes: ['members:read'] },
-    }),
-    201,
-    'client',
-  ) as { clientId: string; clientSecret: string };
-  /** A fresh access token (tokens live at most 15 minutes; a 1M run is longer). */
-  return async () =>
-    expectStatus(
-      await httpsJson(stack.ca, 'POST', url('/oauth/token'), {
-        form: { grant_type: 'client_credentials' },
-        basic: [client.clientId, client.clientSecret],
-      }),
-      200,
-      'token',
-    ).access_token as string;
 }
 
 async function seedTo(
@@ -403,19 +324,7 @@ function printTable(results: SizeResult[], options: Options, environment: Record
 export async function membersBench(argv: string[]): Promise<void> {
   const options = parseOptions(argv);
   const startedAt = new Date();
-  const stack = await startBenchStack({
-    pgAdminUrl:
-      process.env.BENCH_PG_ADMIN_URL ??
-      process.env.TEST_PG_ADMIN_URL ??
-      'postgres://postgres@127.0.0.1:5432/postgres',
-    redisUrl: process.env.BENCH_REDIS_URL ?? process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379',
-    env: {
-      RATE_LIMIT_CLIENT_PER_MINUTE: '100000000',
-      RATE_LIMIT_IP_PER_MINUTE: '100000000',
-      RATE_LIMIT_AUTH_PER_MINUTE: '100000',
-      AUTH_FAILURE_ALERT_THRESHOLD: '100000',
-    },
-  });
+  const stack = await startBenchStack(defaultBenchStackOptions());
   log(`• database ${stack.databaseName}, API on ${stack.baseUrl} (dropped at the end, also on Ctrl-C)`);
   const load = new LoadClient();
   let closing: Promise<void> | undefined;
@@ -452,7 +361,7 @@ export async function membersBench(argv: string[]): Promise<void> {
       const seeding = await seedTo(stack, options, organizationId, seeded, size);
       organizationId = seeding.organizationId;
       seeded = size;
-      token ??= await partnerClient(stack, organizationId);
+      token ??= await benchPartnerClient(stack, organizationId);
       log('• vacuum analyze + checkpoint, so seeding leaves no background work behind');
       await query(stack.databaseUrl, 'vacuum (analyze) member');
       await query(stack.databaseUrl, 'vacuum (analyze) member_key');

@@ -19,6 +19,26 @@ export interface BenchStackOptions {
   env: Record<string, string>;
 }
 
+/**
+ * Where benchmarks find PostgreSQL and Redis (BENCH_* or TEST_* overrides), with limits that would
+ * otherwise throttle the load itself.
+ */
+export function defaultBenchStackOptions(): BenchStackOptions {
+  return {
+    pgAdminUrl:
+      process.env.BENCH_PG_ADMIN_URL ??
+      process.env.TEST_PG_ADMIN_URL ??
+      'postgres://postgres@127.0.0.1:5432/postgres',
+    redisUrl: process.env.BENCH_REDIS_URL ?? process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379',
+    env: {
+      RATE_LIMIT_CLIENT_PER_MINUTE: '100000000',
+      RATE_LIMIT_IP_PER_MINUTE: '100000000',
+      RATE_LIMIT_AUTH_PER_MINUTE: '100000',
+      AUTH_FAILURE_ALERT_THRESHOLD: '100000',
+    },
+  };
+}
+
 /** A throwaway install: its own database, Redis prefix, TLS certificate and KEK, and the API on HTTPS. */
 export interface BenchStack {
   app: NestFastifyApplication;
