@@ -8,7 +8,7 @@ import type { INestApplicationContext } from '@nestjs/common';
 import { faker } from '@faker-js/faker';
 import { Redis } from 'ioredis';
 import { Webhook } from 'standardwebhooks';
-import { ManualClock } from '@app/common';
+import { ManualClock, DATA_CATEGORIES } from '@app/common';
 import { createWorkerApplication } from '../apps/worker/src/worker-app';
 import { createClient, loginAdmin, setupPartner, sql, type AdminSession } from './support/identity-fixtures';
 import { clientToken, createMember, syntheticMember } from './support/member-fixtures';
@@ -64,16 +64,7 @@ describe('compliance: one audit event per request, no ePHI anywhere, search, exp
     const security = await loginAdmin(api, clock, 'security_admin');
     const setup = await setupPartner(api, officer.accessToken, {
       type: 'membership_system',
-      categories: [
-        'identity',
-        'government_id',
-        'contact',
-        'membership',
-        'coverage',
-        'dependents',
-        'wellness',
-        'preferences',
-      ],
+      categories: [...DATA_CATEGORIES],
     });
     partnerId = setup.partnerId;
     const client = await createClient(api, security.accessToken, setup.partnerId, {

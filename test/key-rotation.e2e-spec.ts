@@ -1,6 +1,6 @@
 import type { INestApplicationContext } from '@nestjs/common';
 import { faker } from '@faker-js/faker';
-import { ManualClock } from '@app/common';
+import { ManualClock, DATA_CATEGORIES } from '@app/common';
 import { createWorkerApplication } from '../apps/worker/src/worker-app';
 import {
   adminPost,
@@ -40,16 +40,7 @@ describe('KEK rotation during live traffic', () => {
     operator = await loginAdmin(api, clock, 'operator');
     const source = await setupPartner(api, officer.accessToken, {
       type: 'membership_system',
-      categories: [
-        'identity',
-        'government_id',
-        'contact',
-        'membership',
-        'coverage',
-        'dependents',
-        'wellness',
-        'preferences',
-      ],
+      categories: [...DATA_CATEGORIES],
     });
     const sync = await createClient(api, security.accessToken, source.partnerId, {
       authMethod: 'client_secret_basic',

@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { faker } from '@faker-js/faker';
 import { Redis } from 'ioredis';
-import { ManualClock } from '@app/common';
+import { ManualClock, DATA_CATEGORIES } from '@app/common';
 import {
   adminPost,
   createClient,
@@ -73,16 +73,7 @@ describe('members: encryption, projections, BAA gate, deletion', () => {
     security = await loginAdmin(api, clock, 'security_admin');
     source = await setupPartner(api, officer.accessToken, {
       type: 'membership_system',
-      categories: [
-        'identity',
-        'government_id',
-        'contact',
-        'membership',
-        'coverage',
-        'dependents',
-        'wellness',
-        'preferences',
-      ],
+      categories: [...DATA_CATEGORIES],
     });
     const client = await createClient(api, security.accessToken, source.partnerId, {
       authMethod: 'client_secret_basic',

@@ -1,3 +1,4 @@
+import { DATA_CATEGORIES } from '@app/common';
 import { execFileSync, spawn } from 'node:child_process';
 import { createHash, randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -13,16 +14,7 @@ import { startTestApi, type TestApi } from './support/test-app';
 const CLI = join(__dirname, '..', 'dist', 'apps', 'cli', 'src', 'main.js');
 const SEED = 424242;
 const MEMBERS = 120;
-const ALL_CATEGORIES = [
-  'identity',
-  'government_id',
-  'contact',
-  'membership',
-  'coverage',
-  'dependents',
-  'wellness',
-  'preferences',
-];
+const ALL_CATEGORIES: string[] = [...DATA_CATEGORIES];
 
 interface CliRun {
   code: number | null;

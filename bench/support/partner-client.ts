@@ -1,17 +1,9 @@
+import { DATA_CATEGORIES } from '@app/common';
 import { AdminUsersService, totpCode } from '@app/identity';
 import type { BenchStack } from './bench-stack';
 import { expectStatus, httpsJson } from './https-json';
 
-export const ALL_CATEGORIES = [
-  'identity',
-  'government_id',
-  'contact',
-  'membership',
-  'coverage',
-  'dependents',
-  'wellness',
-  'preferences',
-];
+export const ALL_CATEGORIES: string[] = [...DATA_CATEGORIES];
 
 /**
  * A partner with every category, a signed BAA and a members:read client, set up over the admin
