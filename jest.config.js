@@ -1,4 +1,5 @@
-// Two projects: `unit` (pure, beside the code) and `e2e` (real Postgres + Redis, one database per suite).
+// Three tiers: `unit` (pure, beside the code), `integration` (services on a migrated database of their
+// own, no HTTP; `*.int-spec.ts` beside the code) and `e2e` (HTTPS, real Postgres + Redis, one database per suite).
 const moduleNameMapper = {
   '^@app/([^/]+)$': '<rootDir>/libs/$1/src',
   '^@app/([^/]+)/(.*)$': '<rootDir>/libs/$1/src/$2',
@@ -23,6 +24,13 @@ const common = {
 module.exports = {
   projects: [
     { ...common, displayName: 'unit', testMatch: ['<rootDir>/libs/**/*.spec.ts', '<rootDir>/apps/**/*.spec.ts'] },
+    {
+      ...common,
+      displayName: 'integration',
+      testMatch: ['<rootDir>/libs/**/*.int-spec.ts', '<rootDir>/apps/**/*.int-spec.ts'],
+      globalSetup: '<rootDir>/test/support/global-setup.ts',
+      testTimeout: 60000,
+    },
     {
       ...common,
       displayName: 'e2e',

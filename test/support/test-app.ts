@@ -45,27 +45,16 @@ export async function startTestApi(
   // The port is chosen first so the OAuth issuer (PUBLIC_BASE_URL) is the URL clients really use.
   const port = await freePort();
   const tls = testTlsFiles();
-  const config = loadAppConfig(
-    {},
-    {
-      NODE_ENV: 'test',
-      DATABASE_URL: database.url,
-      REDIS_URL: TEST_REDIS_URL,
-      REDIS_KEY_PREFIX: options.shareWith?.config.redis.keyPrefix ?? `t_${randomBytes(5).toString('hex')}`,
-      TLS_CERT_FILE: tls.cert,
-      TLS_KEY_FILE: tls.key,
-      LOCAL_KEK_FILE: options.shareWith?.config.keys.localKekFile ?? suiteKekFile(),
-      AUDIT_SIGNING_KEY_FILE: join(TEST_TLS_DIR, 'audit-signing.key'),
-      AUDIT_CHECKPOINT_DIR:
-        options.shareWith?.config.audit.checkpointDir ?? mkdtempSync(join(tmpdir(), 'msync-checkpoints-')),
-      HTTP_HOST: '127.0.0.1',
-      HTTP_PORT: String(port),
-      // A second process of the same install shares its public URL (the token issuer).
-      PUBLIC_BASE_URL: options.shareWith?.config.auth.issuer ?? `https://127.0.0.1:${port}`,
-      LOG_LEVEL: 'silent',
-      ...options.env,
-    },
-  );
+  const config = testConfig(database, {
+    REDIS_KEY_PREFIX: options.shareWith?.config.redis.keyPrefix ?? `t_${randomBytes(5).toString('hex')}`,
+    LOCAL_KEK_FILE: options.shareWith?.config.keys.localKekFile ?? suiteKekFile(),
+    AUDIT_CHECKPOINT_DIR:
+      options.shareWith?.config.audit.checkpointDir ?? mkdtempSync(join(tmpdir(), 'msync-checkpoints-')),
+    HTTP_PORT: String(port),
+    // A second process of the same install shares its public URL (the token issuer).
+    PUBLIC_BASE_URL: options.shareWith?.config.auth.issuer ?? `https://127.0.0.1:${port}`,
+    ...options.env,
+  });
   if (!options.shareWith) await migrateUp(config.database);
   const app = await createApiApplication(config, { imports: options.imports, clock: options.clock });
   await app.listen(port, '127.0.0.1');
@@ -84,6 +73,33 @@ export async function startTestApi(
       await database.drop();
     },
   };
+}
+
+/**
+ * The configuration every test process uses: its own database, a fresh Redis key prefix, a fresh
+ * KEK copy and checkpoint directory, silent logs; `env` overrides any of it.
+ */
+export function testConfig(database: TestDatabase, env: Record<string, string> = {}): AppConfig {
+  const tls = testTlsFiles();
+  return loadAppConfig(
+    {},
+    {
+      NODE_ENV: 'test',
+      DATABASE_URL: database.url,
+      REDIS_URL: TEST_REDIS_URL,
+      REDIS_KEY_PREFIX: `t_${randomBytes(5).toString('hex')}`,
+      TLS_CERT_FILE: tls.cert,
+      TLS_KEY_FILE: tls.key,
+      LOCAL_KEK_FILE: env.LOCAL_KEK_FILE ?? suiteKekFile(),
+      AUDIT_SIGNING_KEY_FILE: join(TEST_TLS_DIR, 'audit-signing.key'),
+      AUDIT_CHECKPOINT_DIR: mkdtempSync(join(tmpdir(), 'msync-checkpoints-')),
+      HTTP_HOST: '127.0.0.1',
+      HTTP_PORT: '0',
+      PUBLIC_BASE_URL: 'https://127.0.0.1:8443',
+      LOG_LEVEL: 'silent',
+      ...env,
+    },
+  );
 }
 
 /** Each suite gets its own copy of the test KEK: a rotation in one suite must not touch another's. */

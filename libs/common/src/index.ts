@@ -2,6 +2,7 @@ export * from './config/app-config';
 export * from './config/environment';
 export * from './core.module';
 export * from './errors/domain-error';
+export * from './errors/access-errors';
 export * from './errors/problem-types';
 export * from './errors/problem';
 export * from './errors/classify-error';

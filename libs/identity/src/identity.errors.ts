@@ -8,24 +8,6 @@ export class AuthenticationFailed extends DomainError {
   }
 }
 
-/** 403. */
-export class AccessDenied extends DomainError {
-  readonly type = 'forbidden' as const;
-  constructor(
-    readonly reason: string,
-    detail = 'The caller may not perform this action.',
-  ) {
-    super(detail);
-  }
-}
-
-export class ResourceNotFound extends DomainError {
-  readonly type = 'not-found' as const;
-  constructor(what: string) {
-    super(`No ${what} with that id.`);
-  }
-}
-
 export class InvalidRegistration extends DomainError {
   readonly type = 'unprocessable-entity' as const;
   constructor(detail: string) {

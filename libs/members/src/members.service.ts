@@ -2,9 +2,17 @@ import { Injectable } from '@nestjs/common';
 import { EntityManager } from '@mikro-orm/postgresql';
 import { CompactSign, compactVerify } from 'jose';
 import { AlertsService, AuditQueryService, AuditService, auditActor } from '@app/audit';
-import { Clock, newId, type Actor, type DataCategory, type PartnerPrincipal } from '@app/common';
+import {
+  AccessDenied,
+  Clock,
+  newId,
+  ResourceNotFound,
+  type Actor,
+  type DataCategory,
+  type PartnerPrincipal,
+} from '@app/common';
 import { BlindIndexService, DataKeysService, SystemSecretsService } from '@app/crypto';
-import { AccessDenied, ObjectAccessService, PartnersService, ResourceNotFound } from '@app/identity';
+import { ObjectAccessService, PartnersService } from '@app/identity';
 import { VendorsService } from '@app/vendors';
 import {
   BLIND_INDEXED_FIELDS,

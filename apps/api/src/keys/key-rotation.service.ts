@@ -1,9 +1,8 @@
 import { Injectable, OnApplicationBootstrap } from '@nestjs/common';
 import { EntityManager } from '@mikro-orm/postgresql';
 import { AuditService, auditActor } from '@app/audit';
-import { Clock, JobQueues, type Actor } from '@app/common';
+import { Clock, JobQueues, type Actor, ResourceNotFound } from '@app/common';
 import { KeyRotation, KeyRotationRunner, viewOf, type KeyRotationView } from '@app/crypto';
-import { ResourceNotFound } from '@app/identity';
 
 /** Starts KEK rotations (the worker does the re-wrapping) and reports their progress. */
 @Injectable()

@@ -10,9 +10,10 @@ import {
   type PartnerPrincipal,
   type Principal,
   type Scope,
+  AccessDenied,
 } from '@app/common';
 import { ApiKeysService } from '../api-keys/api-keys.service';
-import { AccessDenied, AuthenticationFailed } from '../identity.errors';
+import { AuthenticationFailed } from '../identity.errors';
 import { PartnersService } from '../partners/partners.service';
 import { authorizeScopes } from './authorize-scopes';
 

@@ -2,8 +2,8 @@ import { Injectable } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import passport from 'passport';
 import { AuditService, auditActor } from '@app/audit';
-import { requestMeta, type AdminPrincipal, type AdminScope, type Principal } from '@app/common';
-import { AccessDenied, AuthenticationFailed } from '../identity.errors';
+import { requestMeta, type AdminPrincipal, type AdminScope, type Principal, AccessDenied } from '@app/common';
+import { AuthenticationFailed } from '../identity.errors';
 import { authorizeScopes } from './authorize-scopes';
 
 /**

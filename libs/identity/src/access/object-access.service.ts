@@ -1,7 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { AuditService, auditActor } from '@app/audit';
-import type { Actor } from '@app/common';
-import { ResourceNotFound } from '../identity.errors';
+import { type Actor, ResourceNotFound } from '@app/common';
 import { partnerMaySeeOrganization } from './object-access';
 
 export interface OwnedResource {

@@ -1,7 +1,6 @@
 import { mock } from 'jest-mock-extended';
 import { AuditService } from '@app/audit';
-import type { Actor, AdminPrincipal, PartnerPrincipal } from '@app/common';
-import { ResourceNotFound } from '../identity.errors';
+import { type Actor, type AdminPrincipal, type PartnerPrincipal, ResourceNotFound } from '@app/common';
 import { ObjectAccessService } from './object-access.service';
 import { partnerMaySeeOrganization, visibleOrganizations } from './object-access';
 

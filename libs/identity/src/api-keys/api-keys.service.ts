@@ -2,8 +2,16 @@ import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from '@mikro-orm/postgresql';
 import { AlertsService, AuditService, auditActor } from '@app/audit';
-import { Actor, API_KEY_SCOPES, Clock, INTEGRATION_TYPE_SCOPES, newId, randomBase32 } from '@app/common';
-import { AuthenticationFailed, InvalidRegistration, ResourceNotFound } from '../identity.errors';
+import {
+  Actor,
+  API_KEY_SCOPES,
+  Clock,
+  INTEGRATION_TYPE_SCOPES,
+  newId,
+  randomBase32,
+  ResourceNotFound,
+} from '@app/common';
+import { AuthenticationFailed, InvalidRegistration } from '../identity.errors';
 import { PartnersService } from '../partners/partners.service';
 import { ApiKey } from './api-key.entity';
 import { ipAllowed, parseCidr } from './cidr';

@@ -1,10 +1,10 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from '@mikro-orm/postgresql';
 import { AuditService, auditActor } from '@app/audit';
-import { Actor, Clock, newId } from '@app/common';
+import { Actor, Clock, newId, ResourceNotFound } from '@app/common';
 import { VendorsService } from '@app/vendors';
 import { OrganizationsService } from '../organizations/organizations.service';
-import { InvalidRegistration, ResourceNotFound } from '../identity.errors';
+import { InvalidRegistration } from '../identity.errors';
 import type { CreatePartnerDto } from './create-partner.dto';
 import { Partner } from './partner.entity';
 

@@ -1,9 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from '@mikro-orm/postgresql';
 import { AuditService } from '@app/audit';
-import { Clock, newId, type Actor } from '@app/common';
+import { Clock, newId, type Actor, ResourceNotFound } from '@app/common';
 import { BlindIndexService, DataKeysService } from '@app/crypto';
-import { OrganizationsService, ResourceNotFound } from '@app/identity';
+import { OrganizationsService } from '@app/identity';
 import {
   BLIND_INDEXED_FIELDS,
   MEMBER_FIELDS,
