@@ -1,12 +1,23 @@
 import { readFileSync } from 'node:fs';
-import type { IncomingMessage } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { type ModuleMetadata, RequestMethod, VersioningType } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import helmet from '@fastify/helmet';
+import type { FastifyError } from 'fastify';
 import { Logger } from 'nestjs-pino';
-import { AppConfig, Clock, PARTNER_SCOPES, acceptJsonBodiesOnly, requestIdFor } from '@app/common';
+import {
+  AppConfig,
+  Clock,
+  PARTNER_SCOPES,
+  SERVED_METHODS,
+  MethodNotImplemented,
+  acceptJsonBodiesOnly,
+  answerClientError,
+  frameworkRefusal,
+  requestIdFor,
+} from '@app/common';
 import { ApiModule } from './api.module';
 import { mountQueueDashboard } from './queue-dashboard';
 import { auditEveryRequest } from './request-audit';
@@ -25,6 +36,18 @@ export const TLS_CIPHERS = [
 ].join(':');
 
 export const HSTS_MAX_AGE_SECONDS = 31536000;
+
+// A request the router refused (path segment too long, malformed escape) is routed again to this
+// path, which no route serves, carrying its refusal: it then runs the usual hooks (security headers,
+// request id, audit, log) and ends in our problem instead of Fastify's body that echoes the path.
+const REFUSED_PATH = '/.refused';
+const REFUSAL = Symbol('framework refusal');
+
+type RawRequest = IncomingMessage & {
+  [REFUSAL]?: Error;
+  /** The matched route template, for the request log (pino-http sees only the raw request). */
+  routeTemplate?: string;
+};
 
 /** Builds the HTTPS API application (not yet listening), as production, the launcher and tests use it. */
 export async function createApiApplication(
@@ -61,20 +84,47 @@ export function createApiAdapter(config: AppConfig): FastifyAdapter {
     trustProxy: config.http.trustProxy,
     bodyLimit: config.http.bodyLimitBytes,
     genReqId: (req: IncomingMessage) => {
-      const id = requestIdFor(req);
+      const raw = req as { id?: string };
+      // A refused request routed again keeps the id it was given the first time.
+      const id = raw.id ?? requestIdFor(req);
       // pino-http reads the raw request's id, so logs and problem bodies carry the same one.
-      (req as { id?: string }).id = id;
+      raw.id = id;
       return id;
     },
     logger: false,
     return503OnClosing: true,
+    frameworkErrors: (error: FastifyError, request: { raw: unknown }, reply: { raw: unknown }) => {
+      const raw = request.raw as RawRequest;
+      raw[REFUSAL] = frameworkRefusal(error.code);
+      raw.url = REFUSED_PATH;
+      adapter.getInstance().routing(raw, reply.raw as ServerResponse);
+    },
+    // Oversized headers, timeouts, bytes the HTTP parser refuses: answered on the socket, our way.
+    clientErrorHandler: (error, socket) => answerClientError(error, socket, HSTS_MAX_AGE_SECONDS),
   });
   acceptJsonBodiesOnly(adapter.getInstance(), { formRoutes: ['/oauth/token', '/oauth/revoke'] });
   adapter.getInstance().addHook('onRequest', (request, reply, done) => {
     void reply.header('x-request-id', request.id).header('cache-control', 'no-store');
+    (request.raw as RawRequest).routeTemplate = request.routeOptions.url;
     done();
   });
   return adapter;
+}
+
+/**
+ * After helmet, so the refusal is answered with its headers: a request the router refused, or one
+ * whose method no route serves (UNSUBSCRIBE, PROPPATCH, TRACE...), ends as our problem (and audited).
+ */
+function refuseWhatTheFrameworkRefused(app: NestFastifyApplication): void {
+  app
+    .getHttpAdapter()
+    .getInstance()
+    .addHook('onRequest', (request, _reply, done) => {
+      const refusal = (request.raw as RawRequest)[REFUSAL];
+      if (refusal) return done(refusal);
+      if (!SERVED_METHODS.has(request.method)) return done(new MethodNotImplemented());
+      done();
+    });
 }
 
 /**
@@ -99,6 +149,7 @@ export async function configureApiApplication(app: NestFastifyApplication, confi
       },
     },
   });
+  refuseWhatTheFrameworkRefused(app);
   // Closed unless an allow-list is configured; only exact listed origins are ever echoed.
   if (config.http.corsOrigins.length > 0) {
     app.enableCors({ origin: config.http.corsOrigins, credentials: false, maxAge: 600 });

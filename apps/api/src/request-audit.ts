@@ -1,7 +1,9 @@
+import { Readable } from 'node:stream';
+import { Logger } from '@nestjs/common';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AuditService, auditActor, type AuditRecord } from '@app/audit';
-import { requestMeta, type AuthenticatedRequest } from '@app/common';
+import { PROBLEM_CONTENT_TYPE, buildProblem, requestMeta, type AuthenticatedRequest } from '@app/common';
 
 // Public, data-free endpoints whose every hit would only flood the trail (probes, docs, key sets).
 const UNAUDITED = [
@@ -26,6 +28,7 @@ function outcomeOf(status: number): AuditRecord['outcome'] {
  */
 export function auditEveryRequest(app: NestFastifyApplication): void {
   const audit = app.get(AuditService);
+  const logger = new Logger('RequestAudit');
   const fastify = app.getHttpAdapter().getInstance();
   fastify.addHook('onRequest', (request: FastifyRequest, _reply: FastifyReply, done: () => void) => {
     (request as AuthenticatedRequest).auditState = { audited: false };
@@ -35,15 +38,30 @@ export function auditEveryRequest(app: NestFastifyApplication): void {
     const state = (request as AuthenticatedRequest).auditState;
     const path = request.url.split('?')[0];
     if (!state || state.audited || UNAUDITED.some((pattern) => pattern.test(path))) return payload;
-    await audit.recordStandalone({
-      ...auditActor({
-        principal: (request as AuthenticatedRequest).principal,
-        request: requestMeta(request),
-      }),
-      action: 'http.request',
-      outcome: outcomeOf(reply.statusCode),
-      statusCode: reply.statusCode,
-    });
-    return payload;
+    try {
+      await audit.recordStandalone({
+        ...auditActor({
+          principal: (request as AuthenticatedRequest).principal,
+          request: requestMeta(request),
+        }),
+        action: 'http.request',
+        outcome: outcomeOf(reply.statusCode),
+        statusCode: reply.statusCode,
+      });
+      return payload;
+    } catch (error) {
+      // An answer that cannot be audited is not given (fail closed), and the failure's text (SQL,
+      // a driver message) never reaches the client: it gets a bare 500 with its request id.
+      // Marked so the 500 itself does not try (and fail) again; the log line is the record.
+      state.audited = true;
+      if (payload instanceof Readable) payload.destroy();
+      logger.error({ err: error, requestId: request.id }, 'request audit failed');
+      const problem = buildProblem('internal-error', request.id);
+      void reply
+        .code(problem.status)
+        .header('content-type', PROBLEM_CONTENT_TYPE)
+        .removeHeader('content-length');
+      return JSON.stringify(problem);
+    }
   });
 }

@@ -1,6 +1,28 @@
 import type { Actor } from '@app/common';
 import type { AuditRecord } from './audit.service';
 
+// Methods recorded by name (HTTP ones, and CLI for commands); anything else Node's parser lets
+// through (UNSUBSCRIBE, MKCALENDAR...) is OTHER, so a caller's method never overflows the trail.
+const AUDITED_METHODS: ReadonlySet<string> = new Set([
+  'GET',
+  'HEAD',
+  'POST',
+  'PUT',
+  'PATCH',
+  'DELETE',
+  'OPTIONS',
+  'CLI',
+]);
+
+// The audit_event column sizes: request facts are cut to fit, so an insert never fails on them.
+const COLUMN = { ip: 45, userAgent: 256, route: 200 } as const;
+
+/** The audited method: one of the known names, or OTHER. */
+export function auditedMethod(method: string): string {
+  const upper = method.toUpperCase();
+  return AUDITED_METHODS.has(upper) ? upper : 'OTHER';
+}
+
 /** The who/where part of an audit event, from the caller and its request. */
 export function auditActor(
   actor: Actor,
@@ -20,10 +42,10 @@ export function auditActor(
 > {
   const { principal, request } = actor;
   const base = {
-    ip: request.ip,
-    userAgent: request.userAgent ?? null,
-    method: request.method,
-    route: request.route,
+    ip: request.ip.slice(0, COLUMN.ip),
+    userAgent: request.userAgent?.slice(0, COLUMN.userAgent) ?? null,
+    method: auditedMethod(request.method),
+    route: request.route.slice(0, COLUMN.route),
     requestId: request.requestId,
     auditState: request.auditState,
   };

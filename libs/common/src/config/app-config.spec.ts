@@ -14,6 +14,24 @@ describe('loadAppConfig', () => {
     expect(sut.redis.keyPrefix).toBe('msync');
   });
 
+  describe('log output', () => {
+    const wasTty = process.stdout.isTTY;
+    afterEach(() => {
+      process.stdout.isTTY = wasTty;
+    });
+
+    it.each([
+      ['a terminal', true, {}, true],
+      ['a pipe', false, {}, false],
+      ['a terminal with a log file', true, { LOG_FILE: '/tmp/msync.log' }, false],
+      ['a pipe with LOG_PRETTY=true', false, { LOG_PRETTY: 'true' }, true],
+      ['a terminal with LOG_PRETTY=false', true, { LOG_PRETTY: 'false' }, false],
+    ])('prints pretty lines on %s: %s', (_where, tty, env, pretty) => {
+      process.stdout.isTTY = tty;
+      expect(loadAppConfig(env).log.pretty).toBe(pretty);
+    });
+  });
+
   it('parses trust proxy as a boolean, a hop count or a CIDR list', () => {
     expect(loadAppConfig({ TRUST_PROXY: 'true' }).http.trustProxy).toBe(true);
     expect(loadAppConfig({ TRUST_PROXY: '2' }).http.trustProxy).toBe(2);
@@ -37,6 +55,38 @@ describe('loadAppConfig', () => {
     const attempt = () => loadAppConfig({ [name]: value });
     expect(attempt).toThrow(ConfigError);
     expect(attempt).toThrow(message);
+  });
+
+  describe('admin OIDC', () => {
+    const oidc = {
+      ADMIN_OIDC_ISSUER: 'https://idp.example.test',
+      ADMIN_OIDC_JWKS_URL: 'https://idp.example.test/.well-known/jwks.json',
+    };
+
+    it.each([
+      ['ADMIN_OIDC_ISSUER', { ...oidc, ADMIN_OIDC_ISSUER: 'http://idp.example.test' }],
+      ['ADMIN_OIDC_JWKS_URL', { ...oidc, ADMIN_OIDC_JWKS_URL: 'http://idp.example.test/jwks.json' }],
+    ])('stops boot in production on a plain-http %s with one line naming it', (name, env) => {
+      const attempt = () => loadAppConfig({ ...env, NODE_ENV: 'production' });
+      expect(attempt).toThrow(ConfigError);
+      expect(attempt).toThrow(
+        new ConfigError(`Invalid configuration: ${name} must be an https:// URL in production`),
+      );
+    });
+
+    it('accepts https OIDC URLs in production and a plain-http local issuer in development', () => {
+      expect(loadAppConfig({ ...oidc, NODE_ENV: 'production' }).auth.adminOidc).toMatchObject({
+        issuer: oidc.ADMIN_OIDC_ISSUER,
+        jwksUrl: oidc.ADMIN_OIDC_JWKS_URL,
+      });
+      const local = {
+        ADMIN_OIDC_ISSUER: 'http://127.0.0.1:9000',
+        ADMIN_OIDC_JWKS_URL: 'http://127.0.0.1:9000/jwks',
+      };
+      expect(loadAppConfig({ ...local, NODE_ENV: 'development' }).auth.adminOidc?.issuer).toBe(
+        local.ADMIN_OIDC_ISSUER,
+      );
+    });
   });
 
   it('never repeats the rejected value in the message', () => {

@@ -101,7 +101,8 @@ export class AppConfig {
     this.redis = { url: env.REDIS_URL, tlsCaFile: env.REDIS_TLS_CA_FILE, keyPrefix: env.REDIS_KEY_PREFIX };
     this.log = {
       level: env.LOG_LEVEL,
-      pretty: env.LOG_PRETTY,
+      // A person at a terminal reads pretty lines; a pipe, a file or a collector gets JSON.
+      pretty: env.LOG_PRETTY ?? (!env.LOG_FILE && process.stdout.isTTY === true),
       file: env.LOG_FILE ? resolve(env.LOG_FILE) : undefined,
     };
     this.auth = {

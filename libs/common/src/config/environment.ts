@@ -158,10 +158,13 @@ export class EnvironmentVariables {
   /** Optional external OIDC issuer for admin users; its tokens must carry an MFA `amr`. */
   @IsOptional()
   @Matches(/^https?:\/\/\S+$/, { message: 'must be an http(s) URL' })
+  @HttpsInProduction()
   ADMIN_OIDC_ISSUER?: string;
 
+  /** Admin token keys are fetched from here: over plain http anyone on the path could swap them. */
   @IsOptional()
   @Matches(/^https?:\/\/\S+$/, { message: 'must be an http(s) URL' })
+  @HttpsInProduction()
   ADMIN_OIDC_JWKS_URL?: string;
 
   @IsOptional()
@@ -254,9 +257,11 @@ export class EnvironmentVariables {
   @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
   LOG_LEVEL = 'info';
 
+  /** Human-readable lines; unset means pretty when stdout is a terminal and no LOG_FILE is set. */
+  @IsOptional()
   @Transform(toBool)
   @IsBoolean()
-  LOG_PRETTY = false;
+  LOG_PRETTY?: boolean;
 
   /** Write log lines to this file instead of stdout (they are redacted the same way). */
   @IsOptional()

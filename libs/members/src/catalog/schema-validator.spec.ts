@@ -1,5 +1,6 @@
 import { RequestValidationFailed } from '@app/common';
 import { CREATE_MEMBER_SCHEMA, PREFERENCES_SCHEMA } from './member-schema';
+import { SyntheticMemberGenerator } from '../synthetic/synthetic-member.generator';
 import { compileValidator } from './schema-validator';
 
 const validCreate = {
@@ -43,10 +44,32 @@ describe('catalog-derived validation', () => {
     expect(JSON.stringify(found)).not.toContain('canary');
   });
 
-  it('refuses unknown groups and fields without echoing odd property names', () => {
-    const found = violations(create, { ...validCreate, 'canary 900-00-0001': 1, hobbies: [] });
-    expect(found).toEqual(expect.arrayContaining([{ field: 'hobbies', rules: ['additionalProperties'] }]));
-    expect(JSON.stringify(found)).not.toContain('900-00-0001');
+  it('reports unknown keys by position, never by the name or SSN they carry', () => {
+    const generator = new SyntheticMemberGenerator(4711);
+    const { identity, governmentId } = generator.member(0);
+    const name = identity.givenName;
+    const ssn = governmentId?.ssn ?? '';
+    const found = violations(create, {
+      ...validCreate,
+      [`${name} ${ssn}`]: 1,
+      hobbies: [],
+      identity: { ...validCreate.identity, [name]: ssn },
+    });
+    expect(found).toEqual(
+      expect.arrayContaining([
+        { field: '(unknown property #1)', rules: ['additionalProperties'] },
+        { field: '(unknown property #2)', rules: ['additionalProperties'] },
+        { field: 'identity.(unknown property #1)', rules: ['additionalProperties'] },
+      ]),
+    );
+    const text = JSON.stringify(found);
+    expect(ssn).not.toBe('');
+    for (const part of [name, ssn, 'hobbies']) expect(text).not.toContain(part);
+  });
+
+  it('names a field the catalog declares when it is sent in the wrong place', () => {
+    const found = violations(create, { ...validCreate, ssn: '900-00-0001' });
+    expect(found).toEqual([{ field: 'ssn', rules: ['additionalProperties'] }]);
   });
 
   it('requires the envelope and identity', () => {

@@ -5,16 +5,48 @@ import { RequestValidationFailed, type FieldViolation } from '@app/common';
 const ajv = new Ajv({ allErrors: true, strict: true, allowUnionTypes: true });
 addFormats(ajv, ['date', 'date-time', 'email']);
 
-const SAFE_NAME = /^[A-Za-z][A-Za-z0-9_]{0,40}$/;
+/** Every property name a schema declares, at any depth: the only names a violation may repeat. */
+export function declaredNames(schema: unknown, names = new Set<string>()): Set<string> {
+  if (Array.isArray(schema)) {
+    for (const item of schema) declaredNames(item, names);
+  } else if (schema !== null && typeof schema === 'object') {
+    for (const [key, value] of Object.entries(schema as Record<string, unknown>)) {
+      if (key === 'properties' && value !== null && typeof value === 'object') {
+        for (const name of Object.keys(value)) names.add(name);
+      }
+      declaredNames(value, names);
+    }
+  }
+  return names;
+}
 
-/** ajv errors as field paths and rule names; the submitted values (and odd property names) never appear. */
-export function toViolations(errors: ErrorObject[] | null | undefined): FieldViolation[] {
+/**
+ * ajv errors as field paths and rule names. Submitted values never appear, and neither does a key
+ * the schema does not declare (it may be a name or an SSN): such a key is reported by its position
+ * among the unknown keys of its object.
+ */
+export function toViolations(
+  errors: ErrorObject[] | null | undefined,
+  declared: ReadonlySet<string>,
+): FieldViolation[] {
+  const safe = (segment: string) => declared.has(segment) || /^\d{1,6}$/.test(segment);
+  const unknownSeen = new Map<string, number>();
   const byField = new Map<string, Set<string>>();
   for (const error of errors ?? []) {
-    let path = error.instancePath.split('/').filter(Boolean).join('.');
+    let path = error.instancePath
+      .split('/')
+      .filter(Boolean)
+      .map((segment) => (safe(segment) ? segment : '(unknown property)'))
+      .join('.');
     if (error.keyword === 'additionalProperties') {
       const name = String((error.params as { additionalProperty?: string }).additionalProperty ?? '');
-      path = [path, SAFE_NAME.test(name) ? name : '(unknown property)'].filter(Boolean).join('.');
+      let label = name;
+      if (!declared.has(name)) {
+        const position = (unknownSeen.get(path) ?? 0) + 1;
+        unknownSeen.set(path, position);
+        label = `(unknown property #${position})`;
+      }
+      path = [path, label].filter(Boolean).join('.');
     } else if (error.keyword === 'required') {
       path = [path, String((error.params as { missingProperty?: string }).missingProperty)]
         .filter(Boolean)
@@ -29,8 +61,9 @@ export function toViolations(errors: ErrorObject[] | null | undefined): FieldVio
 /** A compiled validator for a catalog-derived schema; throws RequestValidationFailed (400). */
 export function compileValidator<T>(schema: Record<string, unknown>): (body: unknown) => T {
   const validate: ValidateFunction = ajv.compile(schema);
+  const declared = declaredNames(schema);
   return (body: unknown): T => {
-    if (!validate(body)) throw new RequestValidationFailed(toViolations(validate.errors));
+    if (!validate(body)) throw new RequestValidationFailed(toViolations(validate.errors, declared));
     return body as T;
   };
 }
