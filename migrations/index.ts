@@ -5,6 +5,7 @@ import { Migration20261123020000_member_fields } from './Migration20261123020000
 import { Migration20261123030000_key_rotation } from './Migration20261123030000_key_rotation';
 import { Migration20261123040000_audit_chain } from './Migration20261123040000_audit_chain';
 import { Migration20261123050000_app_reads_migration_list } from './Migration20261123050000_app_reads_migration_list';
+import { Migration20261130000000_member_change } from './Migration20261130000000_member_change';
 
 export const migrationsList = [
   { name: 'Migration20261123000000_init', class: Migration20261123000000_init },
@@ -19,4 +20,5 @@ export const migrationsList = [
     name: 'Migration20261123050000_app_reads_migration_list',
     class: Migration20261123050000_app_reads_migration_list,
   },
+  { name: 'Migration20261130000000_member_change', class: Migration20261130000000_member_change },
 ];

@@ -15,6 +15,15 @@ import { startTestApi, type TestApi } from './support/test-app';
 
 faker.seed(777);
 
+/** Polls `condition` every 50 ms until it holds; fails after 20 s. */
+async function until(condition: () => Promise<boolean>): Promise<void> {
+  const deadline = Date.now() + 20_000;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error('condition not reached within 20 s');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
 describe('KEK rotation during live traffic', () => {
   const clock = new ManualClock(Date.now());
   let api: TestApi;
@@ -169,6 +178,78 @@ describe('KEK rotation during live traffic', () => {
     );
     expect(audit).toEqual({ actor_type: 'system' });
   }, 90_000);
+
+  it('lands a preferences write that waited on a re-encryption batch under the new data key, losing no value', async () => {
+    const body = syntheticMember(members.values().next().value!.organizationId);
+    const id = await createMember(api, syncToken, body);
+    const [before] = await sql<{ version: number }>(
+      api,
+      'select version::int from member_key where member_id = $1',
+      [id],
+    );
+    // The rotation slowed down inside its batch: re-keying this member sleeps while the batch holds its row locks.
+    await sql(
+      api,
+      `create function test_slow_key_update() returns trigger language plpgsql as $$
+       begin perform pg_sleep(3); return new; end $$`,
+    );
+    await sql(
+      api,
+      `create trigger test_slow_key_update before update on member_key for each row
+       when (old.member_id = '${id}') execute function test_slow_key_update()`,
+    );
+    const waiting = (event: string) =>
+      sql<{ n: number }>(
+        api,
+        `select count(*)::int as n from pg_stat_activity where datname = current_database() and ${event}`,
+      ).then(([row]) => row.n > 0);
+    try {
+      const started = await adminPost(api, security.accessToken, '/api/v1/admin/keys/rotate', {
+        reencrypt: true,
+      });
+      expect(started.status).toBe(202);
+      await until(() => waiting(`wait_event = 'PgSleep'`));
+
+      const preferences = { channel: 'email', language: 'fr', marketingOptIn: true };
+      const put = api
+        .http()
+        .put(`/api/v1/members/${id}/preferences`)
+        .set('authorization', `Bearer ${b2bToken}`)
+        .set('if-match', '"1"')
+        .send(preferences)
+        .then((res) => res);
+      // The write really waited on the batch's locks (the sleep outlasts this).
+      await until(() => waiting(`wait_event_type = 'Lock'`));
+      const res = await put;
+      expect(res.status).toBe(200);
+      expect(res.headers.etag).toBe('"2"');
+      await waitForRotation(started.body.id as string);
+
+      const [after] = await sql<{ version: number }>(
+        api,
+        'select version::int from member_key where member_id = $1',
+        [id],
+      );
+      expect(after.version).toBe(before.version + 1);
+      const read = await api.http().get(`/api/v1/members/${id}`).set('authorization', `Bearer ${syncToken}`);
+      expect(read.status).toBe(200);
+      const { eventId: _e, occurredAt: _o, sourceRef: _s, organizationId: _g, ...groups } = body;
+      expect(read.body).toMatchObject({ ...groups, preferences, version: 2 });
+    } finally {
+      await sql(api, 'drop trigger if exists test_slow_key_update on member_key');
+      await sql(api, 'drop function if exists test_slow_key_update()');
+    }
+  }, 60_000);
+
+  async function waitForRotation(rotationId: string): Promise<void> {
+    await until(async () => {
+      const res = await api
+        .http()
+        .get(`/api/v1/admin/keys/rotations/${rotationId}`)
+        .set('authorization', `Bearer ${security.accessToken}`);
+      return res.body.status !== 'running';
+    });
+  }
 
   it('guards the queue dashboard: no token 401, a partner 401/403, an operator sees it', async () => {
     expect((await api.http().get('/admin/queues')).status).toBe(401);

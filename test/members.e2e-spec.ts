@@ -1,7 +1,9 @@
 import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { Agent } from 'node:https';
 import { faker } from '@faker-js/faker';
 import { Redis } from 'ioredis';
-import { ManualClock, DATA_CATEGORIES } from '@app/common';
+import { ManualClock, DATA_CATEGORIES, newId } from '@app/common';
 import {
   adminPost,
   createClient,
@@ -13,9 +15,14 @@ import {
 } from './support/identity-fixtures';
 import { clientToken, createMember, syntheticMember } from './support/member-fixtures';
 import { TEST_REDIS_URL } from './support/services';
-import { startTestApi, type TestApi } from './support/test-app';
+import request from 'supertest';
+import { startTestApi, testTlsFiles, type TestApi } from './support/test-app';
 
 faker.seed(4242);
+
+/** Resolves to `value` after `ms`, without keeping the process alive once the race it bounds is over. */
+const settleAfter = <T>(ms: number, value: T) =>
+  new Promise<T>((resolve) => setTimeout(() => resolve(value), ms).unref());
 
 describe('members: encryption, projections, BAA gate, deletion', () => {
   const clock = new ManualClock(Date.now());
@@ -269,6 +276,35 @@ describe('members: encryption, projections, BAA gate, deletion', () => {
     const after = await read(b2b, id);
     expect(after.body.preferences).toEqual(prefs);
     expect(after.body.version).toBe(2);
+    // Each change is logged with its sender and field names, never values; field metadata names the sender.
+    const changes = await sql<{ version: number; kind: string; fields: string[]; sender: string }>(
+      api,
+      'select version::int, kind, fields, sender from member_change where member_id = $1 order by seq',
+      [id],
+    );
+    expect(changes).toEqual([
+      {
+        version: 1,
+        kind: 'create',
+        fields: expect.arrayContaining(['givenName', 'ssn']),
+        sender: source.partnerId,
+      },
+      {
+        version: 2,
+        kind: 'update',
+        fields: ['channel', 'language', 'marketingOptIn'],
+        sender: expect.any(String),
+      },
+    ]);
+    expect(changes[1].sender).toMatch(/^prt_/);
+    expect(changes[1].sender).not.toBe(source.partnerId);
+    const [{ field_meta: meta }] = await sql<{ field_meta: Record<string, { source: string }> }>(
+      api,
+      'select field_meta from member where id = $1',
+      [id],
+    );
+    expect(meta.channel.source).toBe(changes[1].sender);
+    expect(meta.givenName.source).toBe(source.partnerId);
     expect((await put('"1"')).status).toBe(412);
 
     // A partner whose registration and BAA do not cover preferences may not write them.
@@ -288,8 +324,33 @@ describe('members: encryption, projections, BAA gate, deletion', () => {
     expect((await read(b2b, id)).body.version).toBe(2);
   });
 
-  it('lists members with tamper-proof cursors and never crosses organizations', async () => {
-    for (let i = 0; i < 3; i++) await createMember(api, syncToken, syntheticMember(source.organizationId));
+  it('lists members with tamper-proof cursors, withholds tampered ones, and never crosses organizations', async () => {
+    // Its own source and organization, so the page holds exactly the members made here, in any test order.
+    const tenant = await setupPartner(api, officer.accessToken, {
+      type: 'membership_system',
+      categories: [...DATA_CATEGORIES],
+    });
+    const token = await clientToken(
+      api,
+      await createClient(api, security.accessToken, tenant.partnerId, {
+        authMethod: 'client_secret_basic',
+        scopes: ['sync:write', 'members:read'],
+      }),
+    );
+    const created: string[] = [];
+    for (let i = 0; i < 5; i++)
+      created.push(await createMember(api, token, syntheticMember(tenant.organizationId)));
+    const [a, b] = created;
+    await sql(
+      api,
+      `update member set date_of_birth_enc = case id when $1 then (select date_of_birth_enc from member where id = $2)
+                                               else (select date_of_birth_enc from member where id = $1) end
+       where id in ($1, $2)`,
+      [a, b],
+    );
+    const list = (query: Record<string, unknown>) =>
+      api.http().get('/api/v1/members').query(query).set('authorization', `Bearer ${token}`);
+
     const seen: string[] = [];
     const withheld: string[] = [];
     let cursor: string | null = null;
@@ -297,55 +358,37 @@ describe('members: encryption, projections, BAA gate, deletion', () => {
       const res: {
         status: number;
         body: { data: { id: string }[]; withheld: string[]; nextCursor: string | null };
-      } = await api
-        .http()
-        .get('/api/v1/members')
-        .query({ limit: 2, ...(cursor ? { cursor } : {}) })
-        .set('authorization', `Bearer ${syncToken}`);
+      } = await list({ limit: 2, ...(cursor ? { cursor } : {}) });
       expect(res.status).toBe(200);
       expect(res.body.data.length).toBeLessThanOrEqual(2);
       seen.push(...res.body.data.map((m: { id: string }) => m.id));
-      // The members whose ciphertexts an earlier test swapped are withheld, not fatal to the page.
       withheld.push(...res.body.withheld);
       cursor = res.body.nextCursor;
     } while (cursor);
-    expect(new Set(seen).size).toBe(seen.length);
-    const [{ n }] = await sql<{ n: number }>(
-      api,
-      `select count(*)::int as n from member where organization_id = $1 and status <> 'deleted'`,
-      [source.organizationId],
-    );
-    expect(seen.length + withheld.length).toBe(n);
-    expect(withheld).toHaveLength(2);
+    expect(seen).toHaveLength(3);
+    expect([...seen, ...withheld].sort()).toEqual([...created].sort());
+    expect(withheld.sort()).toEqual([a, b].sort());
 
-    const first = await api
-      .http()
-      .get('/api/v1/members')
-      .query({ limit: 1 })
-      .set('authorization', `Bearer ${syncToken}`);
+    const first = await list({ limit: 1 });
     const tampered = `${first.body.nextCursor.slice(0, -3)}abc`;
-    const bad = await api
-      .http()
-      .get('/api/v1/members')
-      .query({ cursor: tampered })
-      .set('authorization', `Bearer ${syncToken}`);
-    expect(bad.status).toBe(400);
-    const foreign = await api
-      .http()
-      .get('/api/v1/members')
-      .query({ organizationId: source.otherOrganizationId })
-      .set('authorization', `Bearer ${syncToken}`);
-    expect(foreign.status).toBe(200);
-    expect(foreign.body.data).toEqual([]);
+    expect((await list({ cursor: tampered })).status).toBe(400);
+    // A cursor is bound to its query: another partner cannot resume it, nor another filter.
+    expect(
+      (await list({ cursor: first.body.nextCursor, organizationId: tenant.organizationId })).status,
+    ).toBe(400);
     expect(
       (
         await api
           .http()
           .get('/api/v1/members')
-          .query({ limit: 201 })
+          .query({ cursor: first.body.nextCursor })
           .set('authorization', `Bearer ${syncToken}`)
       ).status,
     ).toBe(400);
+    const foreign = await list({ organizationId: tenant.otherOrganizationId });
+    expect(foreign.status).toBe(200);
+    expect(foreign.body.data).toEqual([]);
+    expect((await list({ limit: 201 })).status).toBe(400);
   });
 
   it('deletes by crypto-shredding: 404 for partners, data key gone, tombstone kept', async () => {
@@ -366,6 +409,15 @@ describe('members: encryption, projections, BAA gate, deletion', () => {
       [id],
     );
     expect(audit).toEqual({ action: 'member.delete' });
+    const changes = await sql(
+      api,
+      'select kind, version::int, sender from member_change where member_id = $1 order by seq',
+      [id],
+    );
+    expect(changes).toEqual([
+      { kind: 'create', version: 1, sender: source.partnerId },
+      { kind: 'delete', version: 2, sender: source.partnerId },
+    ]);
   });
 
   it('finds members by blind index for an admin, with the value in the body', async () => {
@@ -378,4 +430,69 @@ describe('members: encryption, projections, BAA gate, deletion', () => {
     expect(res.status).toBe(200);
     expect(res.body.data).toEqual([{ id, organizationId: source.organizationId }]);
   });
+
+  it('keeps serving other tenants while 60 writes to unknown members are refused, each refusal audited once', async () => {
+    const tenant = await setupPartner(api, officer.accessToken, {
+      type: 'membership_system',
+      categories: [...DATA_CATEGORIES],
+    });
+    const tenantClient = await createClient(api, security.accessToken, tenant.partnerId, {
+      authMethod: 'client_secret_basic',
+      scopes: ['sync:write', 'members:read'],
+    });
+    const tenantToken = await clientToken(api, tenantClient);
+    const own = await createMember(api, tenantToken, syntheticMember(tenant.organizationId));
+    const writer = await partnerWith(
+      'benefits_admin',
+      ['identity', 'preferences'],
+      ['members:read', 'members.preferences:write'],
+    );
+    // A second API process on the same database with a small pool: 60 refusals far outnumber its connections.
+    const small = await startTestApi({ clock, shareWith: api, env: { DATABASE_POOL_MAX: '4' } });
+    // Connections opened up front, so what is timed is the service, not 61 TLS handshakes in this process.
+    const sockets = new Agent({ keepAlive: true, maxSockets: 64, ca: readFileSync(testTlsFiles().cert) });
+    const call = (method: 'get' | 'put' | 'delete', path: string) =>
+      request(small.baseUrl)[method](path).agent(sockets);
+    const readSmall = (token: string, id: string) =>
+      call('get', `/api/v1/members/${id}`).set('authorization', `Bearer ${token}`);
+    try {
+      await Promise.all(Array.from({ length: 64 }, () => call('get', '/health/live')));
+      expect((await readSmall(tenantToken, own)).status).toBe(200);
+
+      const unknown = Array.from({ length: 60 }, () => newId('member'));
+      const writes = Promise.all(
+        unknown.map(async (id, i) => {
+          const res =
+            i % 2 === 0
+              ? await call('put', `/api/v1/members/${id}/preferences`)
+                  .set('authorization', `Bearer ${writer}`)
+                  .set('if-match', '"1"')
+                  .send({ channel: 'sms', language: 'en', marketingOptIn: false })
+              : await call('delete', `/api/v1/members/${id}`).set('authorization', `Bearer ${syncToken}`);
+          return res.status;
+        }),
+      );
+      await new Promise((resolve) => setTimeout(resolve, 150));
+      const started = performance.now();
+      // Bounded, so a stalled pool fails the assertions instead of the test's timeout.
+      const ownRead = await Promise.race([readSmall(tenantToken, own), settleAfter(5_000, { status: 0 })]);
+      const readMs = performance.now() - started;
+      const statuses = await Promise.race([writes, settleAfter(20_000, ['stalled'])]);
+
+      expect(ownRead.status).toBe(200);
+      expect(readMs).toBeLessThan(1000);
+      expect(statuses).toEqual(unknown.map(() => 404));
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      const audited = await sql<{ id: string; n: number }>(
+        api,
+        `select r.id, count(e.id)::int as n from unnest($1::text[]) as r(id)
+       left join audit_event e on r.id = any(e.resource_ids) group by r.id`,
+        [unknown],
+      );
+      expect(audited.filter((r) => r.n !== 1)).toEqual([]);
+    } finally {
+      sockets.destroy();
+      await small.close();
+    }
+  }, 120_000);
 });

@@ -13,6 +13,7 @@ import { SystemSecret } from './system-secret.entity';
 import { SystemSecretsService } from './system-secrets.service';
 import { KeyRotation } from './key-rotation.entity';
 import { KeyRotationRunner } from './key-rotation.runner';
+import { SignedCursors } from './signed-cursors.service';
 import { SystemSecretsOwner } from './system-secrets.owner';
 import { WrappedSecretOwners } from './wrapped-secret-owners';
 
@@ -26,6 +27,7 @@ import { WrappedSecretOwners } from './wrapped-secret-owners';
     WrappedSecretOwners,
     SystemSecretsOwner,
     KeyRotationRunner,
+    SignedCursors,
     {
       provide: KeyProvider,
       inject: [AppConfig],
@@ -48,6 +50,7 @@ import { WrappedSecretOwners } from './wrapped-secret-owners';
     BlindIndexService,
     WrappedSecretOwners,
     KeyRotationRunner,
+    SignedCursors,
   ],
 })
 export class CryptoModule {}

@@ -4,7 +4,7 @@ import { IsIn, IsOptional, IsString, Matches, MaxLength, MinLength } from 'class
 import { type Actor, CurrentActor, Scopes } from '@app/common';
 import { BLIND_INDEXED_FIELDS, type MemberField } from './catalog/field-catalog';
 import { MemberIdParam } from './members.controller';
-import { MembersService } from './members.service';
+import { MemberSearch } from './member-search.service';
 
 export class MemberSearchDto {
   @ApiProperty({ enum: BLIND_INDEXED_FIELDS })
@@ -26,7 +26,7 @@ export class MemberSearchDto {
 @ApiTags('admin: members')
 @Controller('admin/members')
 export class AdminMembersController {
-  constructor(private readonly members: MembersService) {}
+  constructor(private readonly members: MemberSearch) {}
 
   @Post('search')
   @HttpCode(200)

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from '@mikro-orm/postgresql';
+import { preparedStatement, runPrepared } from '@app/common';
 import type { WrappedSecret } from '@app/crypto';
 import {
   BLIND_INDEXED_FIELDS,
@@ -8,6 +9,7 @@ import {
   MEMBER_FIELD_NAMES,
   type MemberField,
 } from './catalog/field-catalog';
+import type { MemberChange } from './member-change';
 
 export interface StoredMember {
   id: string;
@@ -18,6 +20,14 @@ export interface StoredMember {
   keyVersion: number | null;
   wrappedKey: WrappedSecret | null;
   ciphertexts: Partial<Record<MemberField, Buffer>>;
+}
+
+/** A live member locked for deletion: the fields it holds values for, no key or ciphertext. */
+export interface LockedTombstoneCandidate {
+  id: string;
+  organizationId: string;
+  version: number;
+  fields: MemberField[];
 }
 
 export interface NewMember {
@@ -33,20 +43,23 @@ export interface NewMember {
   now: Date;
 }
 
+/** New ciphertexts (and blind indexes) for some fields, sealed under the member's current data key. */
+export interface FieldUpdate {
+  ciphertexts: Partial<Record<MemberField, Buffer>>;
+  blindIndexes: Partial<Record<MemberField, Buffer>>;
+  fieldMeta: Record<string, unknown>;
+  keyVersion: number;
+  now: Date;
+}
+
 type Row = Record<string, unknown>;
 
 const ALL_COLUMNS = MEMBER_FIELD_NAMES.map(encryptedColumn);
+const CHANGE_COLUMNS = 'member_id, organization_id, version, kind, fields, sender, occurred_at, recorded_at';
 
 function selectList(fields: readonly MemberField[]): string {
   const encrypted = fields.map((f) => `m."${encryptedColumn(f)}"`).join(', ');
   return `m.id, m.organization_id, m.version, m.status, m.updated_at, k.version as key_version, k.wrapped as key_wrapped${encrypted ? `, ${encrypted}` : ''}`;
-}
-
-/** Organization ids are opaque `org_` ids; the literal is built only from values that match. */
-function orgArray(ids: readonly string[]): string {
-  if (!ids.every((id) => /^org_[0-9A-HJKMNP-TV-Z]{26}$/.test(id)))
-    throw new Error('organization ids must be opaque org_ ids');
-  return `{${ids.join(',')}}`;
 }
 
 function toStored(row: Row, fields: readonly MemberField[]): StoredMember {
@@ -67,16 +80,25 @@ function toStored(row: Row, fields: readonly MemberField[]): StoredMember {
   };
 }
 
+/** `member_change` values after `$offset`: sender, occurredAt, recordedAt, fields (member, org, version come from the row written). */
+function changeValues(change: MemberChange): unknown[] {
+  return [change.sender, change.occurredAt, change.recordedAt, change.fields];
+}
+
 /**
- * The member table on the hot paths: plain SQL on MikroORM's connection (no unit of work), and
- * every tenant query takes the organizations it may touch as a required argument.
+ * The member table on the hot paths: named prepared statements with bound parameters on MikroORM's
+ * connection (no unit of work; docs/sql.md). Every tenant query takes the organizations it may
+ * touch as a required argument. A data change writes its `member_change` row in the same statement.
  */
 @Injectable()
 export class MemberStore {
   constructor(private readonly em: EntityManager) {}
 
-  /** Inserts a member and its wrapped data key; returns null when the sourceRef already exists. */
-  async insert(em: EntityManager, member: NewMember): Promise<boolean> {
+  /**
+   * Inserts a member, its wrapped data key and its `create` change in one statement; returns false
+   * when the source already sent this sourceRef (nothing is written then).
+   */
+  async insert(em: EntityManager, member: NewMember, change: MemberChange): Promise<boolean> {
     const columns = [
       'id',
       'organization_id',
@@ -107,17 +129,29 @@ export class MemberStore {
       columns.push(blindIndexColumn(field));
       values.push(index);
     }
-    const inserted = await em.execute<Row[]>(
-      `insert into member (${columns.map((c) => `"${c}"`).join(', ')}) values (${columns.map(() => '?').join(', ')})
-       on conflict (source_partner_id, source_ref) do nothing returning id`,
+    const n = values.length;
+    values.push(
+      member.keyVersion,
+      JSON.stringify(member.wrappedKey),
+      member.wrappedKey.kek,
+      ...changeValues(change),
+    );
+    const rows = await runPrepared<Row>(
+      em,
+      preparedStatement(
+        'member_insert',
+        `with m as (
+           insert into member (${columns.map((c) => `"${c}"`).join(', ')}) values (${columns.map((_, i) => `$${i + 1}`).join(', ')})
+           on conflict (source_partner_id, source_ref) do nothing returning id, organization_id, version, created_at),
+         k as (insert into member_key (member_id, version, wrapped, kek, created_at)
+           select id, $${n + 1}::integer, $${n + 2}::jsonb, $${n + 3}::varchar, created_at from m),
+         c as (insert into member_change (${CHANGE_COLUMNS})
+           select id, organization_id, version, 'create', $${n + 7}::text[], $${n + 4}::varchar, $${n + 5}::timestamptz, $${n + 6}::timestamptz from m)
+         select id from m`,
+      ),
       values,
     );
-    if (inserted.length === 0) return false;
-    await em.execute(
-      `insert into member_key (member_id, version, wrapped, kek, created_at) values (?, ?, ?, ?, ?)`,
-      [member.id, member.keyVersion, JSON.stringify(member.wrappedKey), member.wrappedKey.kek, member.now],
-    );
-    return true;
+    return rows.length > 0;
   }
 
   /** Whether a member with this id was ever created (live or a deletion tombstone). */
@@ -136,8 +170,13 @@ export class MemberStore {
 
   /** One live member with the ciphertexts of `fields` only (minimum necessary starts at the SELECT). */
   async findLive(memberId: string, fields: readonly MemberField[]): Promise<StoredMember | null> {
-    const rows = await this.em.execute<Row[]>(
-      `select ${selectList(fields)} from member m left join member_key k on k.member_id = m.id where m.id = ? and m.status <> 'deleted'`,
+    const rows = await runPrepared<Row>(
+      this.em,
+      preparedStatement(
+        'member_read',
+        `select ${selectList(fields)} from member m left join member_key k on k.member_id = m.id
+         where m.id = $1 and m.status <> 'deleted'`,
+      ),
       [memberId],
     );
     return rows[0] ? toStored(rows[0], fields) : null;
@@ -149,64 +188,127 @@ export class MemberStore {
     fields: readonly MemberField[],
     options: { after?: { updatedAt: string; id: string }; updatedSince?: string; limit: number },
   ): Promise<StoredMember[]> {
-    const where = ['m.organization_id = any(?::text[])', "m.status <> 'deleted'"];
-    const params: unknown[] = [orgArray(organizationIds)];
+    const values: unknown[] = [organizationIds, options.limit];
+    const where = ['m.organization_id = any($1::text[])', "m.status <> 'deleted'"];
     if (options.updatedSince) {
-      where.push('m.updated_at >= ?');
-      params.push(options.updatedSince);
+      values.push(options.updatedSince);
+      where.push(`m.updated_at >= $${values.length}::timestamptz`);
     }
     if (options.after) {
-      where.push('(m.updated_at, m.id) > (?::timestamptz, ?)');
-      params.push(options.after.updatedAt, options.after.id);
+      values.push(options.after.updatedAt, options.after.id);
+      where.push(`(m.updated_at, m.id) > ($${values.length - 1}::timestamptz, $${values.length})`);
     }
-    params.push(options.limit);
-    const rows = await this.em.execute<Row[]>(
-      `select ${selectList(fields)} from member m left join member_key k on k.member_id = m.id
-       where ${where.join(' and ')} order by m.updated_at, m.id limit ?`,
-      params,
+    const rows = await runPrepared<Row>(
+      this.em,
+      preparedStatement(
+        'member_page',
+        `select ${selectList(fields)} from member m left join member_key k on k.member_id = m.id
+         where ${where.join(' and ')} order by m.updated_at, m.id limit $2`,
+      ),
+      values,
     );
     return rows.map((r) => toStored(r, fields));
   }
 
-  /** Locks a live member for a change, with the ciphertexts of all fields. */
+  /**
+   * Locks a live member and its data key for a change, with the ciphertexts of all fields. Both
+   * rows: a write that waited on a re-encryption batch must see the key that batch committed
+   * (Postgres re-reads only the locked rows after the wait).
+   */
   async lockLive(em: EntityManager, memberId: string): Promise<StoredMember | null> {
-    const rows = await em.execute<Row[]>(
-      `select ${selectList(MEMBER_FIELD_NAMES)} from member m left join member_key k on k.member_id = m.id
-       where m.id = ? and m.status <> 'deleted' for update of m`,
+    const rows = await runPrepared<Row>(
+      em,
+      preparedStatement(
+        'member_lock',
+        `select ${selectList(MEMBER_FIELD_NAMES)} from member m join member_key k on k.member_id = m.id
+         where m.id = $1 and m.status <> 'deleted' for update of m, k`,
+      ),
       [memberId],
     );
     return rows[0] ? toStored(rows[0], MEMBER_FIELD_NAMES) : null;
   }
 
-  async updateFields(
-    em: EntityManager,
-    memberId: string,
-    ciphertexts: Partial<Record<MemberField, Buffer>>,
-    fieldMeta: Record<string, unknown>,
-    now: Date,
-  ): Promise<number> {
-    const sets = Object.keys(ciphertexts).map((f) => `"${encryptedColumn(f as MemberField)}" = ?`);
-    const rows = await em.execute<Row[]>(
-      `update member set ${[...sets, 'field_meta = field_meta || ?::jsonb', 'version = version + 1', 'updated_at = ?'].join(', ')}
-       where id = ? returning version`,
-      [...Object.values(ciphertexts), JSON.stringify(fieldMeta), now, memberId],
+  /** Locks a live member for deletion (the member row; its key row goes with it), even one whose key is lost. */
+  async lockForDeletion(em: EntityManager, memberId: string): Promise<LockedTombstoneCandidate | null> {
+    const rows = await runPrepared<Row>(
+      em,
+      preparedStatement(
+        'member_lock_delete',
+        `select id, organization_id, version, field_meta from member where id = $1 and status <> 'deleted' for update`,
+      ),
+      [memberId],
     );
-    return Number(rows[0].version);
+    const row = rows[0];
+    if (!row) return null;
+    return {
+      id: row.id as string,
+      organizationId: row.organization_id as string,
+      version: Number(row.version),
+      fields: Object.keys((row.field_meta as Record<string, unknown> | null) ?? {}) as MemberField[],
+    };
   }
 
   /**
-   * Crypto-shredding: the data key row is deleted and every ciphertext and blind index cleared;
-   * the tombstone keeps id, organization, status and version for the audit trail.
+   * Writes new ciphertexts and records the change, in one statement, only while the member's data
+   * key is still the version the values were sealed with; returns the new version, or null when
+   * the key moved on (the caller must not have sealed without holding `lockLive`'s locks).
    */
-  async shred(em: EntityManager, memberId: string, now: Date): Promise<number> {
-    await em.execute(`delete from member_key where member_id = ?`, [memberId]);
+  async updateFields(
+    em: EntityManager,
+    memberId: string,
+    update: FieldUpdate,
+    change: MemberChange,
+  ): Promise<number | null> {
+    const values: unknown[] = [memberId, JSON.stringify(update.fieldMeta), update.now, update.keyVersion];
+    const sets: string[] = [];
+    for (const [field, sealed] of Object.entries(update.ciphertexts) as [MemberField, Buffer][]) {
+      values.push(sealed);
+      sets.push(`"${encryptedColumn(field)}" = $${values.length}`);
+    }
+    for (const [field, index] of Object.entries(update.blindIndexes) as [MemberField, Buffer][]) {
+      values.push(index);
+      sets.push(`"${blindIndexColumn(field)}" = $${values.length}`);
+    }
+    const n = values.length;
+    values.push(...changeValues(change));
+    const rows = await runPrepared<Row>(
+      em,
+      preparedStatement(
+        'member_update',
+        `with u as (
+           update member m set ${[...sets, 'field_meta = m.field_meta || $2::jsonb', 'version = m.version + 1', 'updated_at = $3::timestamptz'].join(', ')}
+           where m.id = $1 and exists (select 1 from member_key k where k.member_id = m.id and k.version = $4::integer)
+           returning m.id, m.organization_id, m.version),
+         c as (insert into member_change (${CHANGE_COLUMNS})
+           select id, organization_id, version, 'update', $${n + 4}::text[], $${n + 1}::varchar, $${n + 2}::timestamptz, $${n + 3}::timestamptz from u)
+         select version from u`,
+      ),
+      values,
+    );
+    return rows[0] ? Number(rows[0].version) : null;
+  }
+
+  /**
+   * Crypto-shredding, one statement: the data key row is deleted, every ciphertext and blind index
+   * cleared, and the deletion recorded; the tombstone keeps id, organization, status and version.
+   */
+  async shred(em: EntityManager, memberId: string, now: Date, change: MemberChange): Promise<number> {
     const cleared = [...ALL_COLUMNS, ...BLIND_INDEXED_FIELDS.map(blindIndexColumn)].map(
       (c) => `"${c}" = null`,
     );
-    const rows = await em.execute<Row[]>(
-      `update member set ${cleared.join(', ')}, field_meta = '{}', status = 'deleted', version = version + 1, updated_at = ?
-       where id = ? returning version`,
-      [now, memberId],
+    const rows = await runPrepared<Row>(
+      em,
+      preparedStatement(
+        'member_shred',
+        `with k as (delete from member_key where member_id = $1),
+         u as (
+           update member set ${cleared.join(', ')}, field_meta = '{}', status = 'deleted', version = version + 1, updated_at = $2::timestamptz
+           where id = $1 returning id, organization_id, version),
+         c as (insert into member_change (${CHANGE_COLUMNS})
+           select id, organization_id, version, 'delete', $6::text[], $3::varchar, $4::timestamptz, $5::timestamptz from u)
+         select version from u`,
+      ),
+      [memberId, now, ...changeValues(change)],
     );
     return Number(rows[0].version);
   }
@@ -252,7 +354,7 @@ export class MemberStore {
     ]);
   }
 
-  /** Replaces ciphertexts without a data change (re-encryption): version and ETag stay. */
+  /** Replaces ciphertexts without a data change (re-encryption): version, ETag and change log stay. */
   async replaceCiphertexts(
     em: EntityManager,
     memberId: string,

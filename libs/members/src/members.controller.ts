@@ -25,6 +25,7 @@ import { IsDateString, IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min
 import type { FastifyReply } from 'fastify';
 import { type Actor, CurrentActor, Scopes } from '@app/common';
 import { CREATE_MEMBER_SCHEMA, MEMBER_DOCUMENT_SCHEMA, PREFERENCES_SCHEMA } from './catalog/member-schema';
+import { MemberReader } from './member.reader';
 import { MembersService } from './members.service';
 
 export class MemberIdParam {
@@ -70,7 +71,10 @@ class CreatedMember {
 @ApiTags('members')
 @Controller('members')
 export class MembersController {
-  constructor(private readonly members: MembersService) {}
+  constructor(
+    private readonly reader: MemberReader,
+    private readonly members: MembersService,
+  ) {}
 
   @Get()
   @Scopes('members:read', 'members.eligibility:read')
@@ -84,7 +88,7 @@ export class MembersController {
     },
   })
   list(@Query() query: ListMembersQuery, @CurrentActor() actor: Actor) {
-    return this.members.list(actor, query);
+    return this.reader.list(actor, query);
   }
 
   @Get(':memberId')
@@ -95,7 +99,7 @@ export class MembersController {
     @CurrentActor() actor: Actor,
     @Res({ passthrough: true }) reply: FastifyReply,
   ) {
-    const { document, etag } = await this.members.get(actor, memberId);
+    const { document, etag } = await this.reader.get(actor, memberId);
     void reply.header('etag', etag);
     return document;
   }

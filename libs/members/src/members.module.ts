@@ -4,9 +4,14 @@ import { Module } from '@nestjs/common';
 import { IdentityModule } from '@app/identity';
 import { VendorsModule } from '@app/vendors';
 import { AdminMembersController } from './admin-members.controller';
+import { MemberAccessPolicy } from './member-access.policy';
 import { MemberCipher } from './member-cipher';
-import { MemberStore } from './member.store';
 import { MemberKeysOwner } from './member-keys.owner';
+import { MemberSearch } from './member-search.service';
+import { MemberReader } from './member.reader';
+import { MemberSealer } from './member.sealer';
+import { MemberStore } from './member.store';
+import { MemberWriter } from './member.writer';
 import { MembersController } from './members.controller';
 import { MembersService } from './members.service';
 import { MemberBatchStore } from './synthetic/member-batch.store';
@@ -15,7 +20,19 @@ import { MemberSeeder } from './synthetic/member-seeder';
 @Module({
   imports: [IdentityModule, VendorsModule],
   controllers: [MembersController, AdminMembersController],
-  providers: [MemberStore, MemberCipher, MembersService, MemberKeysOwner, MemberBatchStore, MemberSeeder],
-  exports: [MembersService, MemberSeeder],
+  providers: [
+    MemberStore,
+    MemberCipher,
+    MemberSealer,
+    MemberAccessPolicy,
+    MemberReader,
+    MemberWriter,
+    MembersService,
+    MemberSearch,
+    MemberKeysOwner,
+    MemberBatchStore,
+    MemberSeeder,
+  ],
+  exports: [MembersService, MemberReader, MemberWriter, MemberAccessPolicy, MemberSeeder],
 })
 export class MembersModule {}

@@ -5,6 +5,8 @@ import { Migrator } from '@mikro-orm/migrations';
 import { migrationsList } from '@migrations';
 import type { AppConfig } from '../config/app-config';
 
+const POOL_ACQUIRE_TIMEOUT_MS = 5_000;
+
 function sslOptions(database: AppConfig['database']) {
   switch (database.sslMode) {
     case 'disable':
@@ -31,6 +33,9 @@ export function mikroOrmOptions(
     pool: {
       min: 0,
       max: database.poolMax,
+      // A request waits at most this long for a connection (knex's default is 60 s): an exhausted pool
+      // fails fast instead of stalling every request, and well within any request timeout.
+      acquireTimeoutMillis: POOL_ACQUIRE_TIMEOUT_MS,
       // The service never runs as the schema owner: it cannot alter tables or disable the audit triggers.
       ...(role
         ? {

@@ -27,6 +27,23 @@ describe('classifyError', () => {
     expect(classifyError(new Error('x')).unexpected).toBe(true);
   });
 
+  it('answers an exhausted connection pool with 503 and Retry-After, not a bare 500', () => {
+    const timeout = Object.assign(
+      new Error('Knex: Timeout acquiring a connection. The pool is probably full.'),
+      {
+        name: 'KnexTimeoutError',
+      },
+    );
+    // MikroORM wraps it in a DriverException that keeps the message only.
+    const wrapped = Object.assign(new Error(timeout.message), { name: 'DriverException' });
+    for (const error of [timeout, wrapped]) {
+      const sut = classifyError(error);
+      expect(sut.type).toBe('service-unavailable');
+      expect(sut.headers).toEqual({ 'retry-after': '1' });
+      expect(sut.detail).not.toContain('Knex');
+    }
+  });
+
   it('keeps field names and rule names of a validation failure', () => {
     const sut = classifyError(new RequestValidationFailed([{ field: 'contact.email', rules: ['isEmail'] }]));
     expect(sut.extensions).toEqual({ errors: [{ field: 'contact.email', rules: ['isEmail'] }] });

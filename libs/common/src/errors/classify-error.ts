@@ -38,6 +38,16 @@ interface ErrorWithStatus {
   code?: unknown;
 }
 
+// knex's acquire timeout: raw from the pool (prepared statements), or wrapped by MikroORM in a
+// DriverException that keeps only the message.
+const POOL_TIMEOUT_MESSAGE = /^Knex: Timeout acquiring a connection/;
+
+function isPoolExhausted(error: unknown): boolean {
+  return (
+    error instanceof Error && (error.name === 'KnexTimeoutError' || POOL_TIMEOUT_MESSAGE.test(error.message))
+  );
+}
+
 /** Decides what the client is told about an error; pure, so every mapping is unit-tested. */
 export function classifyError(error: unknown): ClassifiedError {
   if (error instanceof DomainError) {
@@ -52,6 +62,16 @@ export function classifyError(error: unknown): ClassifiedError {
     const status = error.getStatus();
     // Nest's messages may quote the path ("Cannot GET /...") or a value: use the title only.
     return { type: problemTypeForStatus(status), unexpected: status >= 500 };
+  }
+  if (isPoolExhausted(error)) {
+    // Every pool connection stayed busy for the acquire timeout: overload, not a client error and
+    // not a bug in the request. Ask the caller to come back instead of answering a bare 500.
+    return {
+      type: 'service-unavailable',
+      detail: 'The service is busy. Retry shortly.',
+      unexpected: true,
+      headers: { 'retry-after': '1' },
+    };
   }
   const candidate = (error ?? {}) as ErrorWithStatus;
   if (typeof candidate.code === 'string' && candidate.code in FASTIFY_CLIENT_ERRORS) {

@@ -81,6 +81,16 @@ describe('ObjectAccessService', () => {
     );
   });
 
+  it('decides a denial without auditing, so a caller holding a transaction can audit after it ends', () => {
+    expect(sut.denial(actor, { id: 'mbr_5', organizationId: 'org_LINKED' })).toBeNull();
+    expect(sut.denial(actor, { id: 'mbr_6', organizationId: 'org_OTHER' })).toBe('organization_not_linked');
+    expect(sut.denial(actor, null)).toBe('not_found');
+    expect(sut.denial({ principal: undefined, request }, { id: 'mbr_7', organizationId: 'org_LINKED' })).toBe(
+      'organization_not_linked',
+    );
+    expect(audit.recordStandalone).not.toHaveBeenCalled();
+  });
+
   it('lets an admin principal read any organization', async () => {
     await expect(
       sut.assertVisible({ principal: admin, request }, 'member', 'mbr_4', {

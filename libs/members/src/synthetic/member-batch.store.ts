@@ -6,10 +6,14 @@ import {
   encryptedColumn,
   MEMBER_FIELD_NAMES,
 } from '../catalog/field-catalog';
+import type { MemberChange } from '../member-change';
 import type { NewMember } from '../member.store';
 
-/** A member to insert in bulk; seeded members have no source partner. */
-export type BulkMember = Omit<NewMember, 'sourcePartnerId'> & { sourcePartnerId: string | null };
+/** A member to insert in bulk, with its `create` change; seeded members have no source partner. */
+export type BulkMember = Omit<NewMember, 'sourcePartnerId'> & {
+  sourcePartnerId: string | null;
+  change: MemberChange;
+};
 
 // Every catalog column in every row (null where a member has no value), so one statement fits all rows.
 const MEMBER_COLUMNS = [
@@ -26,6 +30,16 @@ const MEMBER_COLUMNS = [
   ...BLIND_INDEXED_FIELDS.map(blindIndexColumn),
 ];
 const KEY_COLUMNS = ['member_id', 'version', 'wrapped', 'kek', 'created_at'];
+const CHANGE_COLUMNS = [
+  'member_id',
+  'organization_id',
+  'version',
+  'kind',
+  'fields',
+  'sender',
+  'occurred_at',
+  'recorded_at',
+];
 
 /** Postgres binds at most 65,535 parameters per statement. */
 export const MAX_BULK_MEMBERS = Math.floor(65_535 / MEMBER_COLUMNS.length);
@@ -36,8 +50,8 @@ function insertSql(table: string, columns: readonly string[], rows: number): str
 }
 
 /**
- * Multi-row inserts of members and their wrapped data keys (the rows MemberStore.insert writes one
- * at a time), for seeding: two statements per batch instead of two per member. The values travel
+ * Multi-row inserts of members, their wrapped data keys and their `create` changes (the rows
+ * MemberStore.insert writes one member at a time), for seeding: three statements per batch. The values travel
  * as bind parameters on the transaction's connection (ciphertexts as binary), not inlined into the
  * SQL text as `em.execute` does, which would hex-encode every ciphertext into a multi-megabyte string.
  */
@@ -51,6 +65,7 @@ export class MemberBatchStore {
     if (!trx) throw new Error('MemberBatchStore.insertMany runs inside a transaction');
     const memberValues: Knex.Value[] = [];
     const keyValues: Knex.Value[] = [];
+    const changeValues: Knex.Value[] = [];
     for (const m of members) {
       memberValues.push(
         m.id,
@@ -66,8 +81,21 @@ export class MemberBatchStore {
         ...BLIND_INDEXED_FIELDS.map((f) => m.blindIndexes[f] ?? null),
       );
       keyValues.push(m.id, m.keyVersion, JSON.stringify(m.wrappedKey), m.wrappedKey.kek, m.now);
+      // Catalog field names only (letters), so the array literal needs no quoting.
+      const fields = `{${m.change.fields.join(',')}}`;
+      changeValues.push(
+        m.id,
+        m.organizationId,
+        1,
+        'create',
+        fields,
+        m.change.sender,
+        m.change.occurredAt,
+        m.change.recordedAt,
+      );
     }
     await trx.raw(insertSql('member', MEMBER_COLUMNS, members.length), memberValues);
     await trx.raw(insertSql('member_key', KEY_COLUMNS, members.length), keyValues);
+    await trx.raw(insertSql('member_change', CHANGE_COLUMNS, members.length), changeValues);
   }
 }

@@ -2,17 +2,13 @@ import { Injectable } from '@nestjs/common';
 import { EntityManager } from '@mikro-orm/postgresql';
 import { AuditService } from '@app/audit';
 import { Clock, newId, type Actor, ResourceNotFound } from '@app/common';
-import { BlindIndexService, DataKeysService } from '@app/crypto';
+import { DataKeysService } from '@app/crypto';
 import { OrganizationsService } from '@app/identity';
-import {
-  BLIND_INDEXED_FIELDS,
-  MEMBER_FIELDS,
-  normalizeForIndex,
-  type MemberField,
-} from '../catalog/field-catalog';
+import type { MemberField } from '../catalog/field-catalog';
 import { CREATE_MEMBER_SCHEMA } from '../catalog/member-schema';
 import { compileValidator } from '../catalog/schema-validator';
-import { MemberCipher } from '../member-cipher';
+import { senderOf } from '../member-change';
+import { MemberSealer } from '../member.sealer';
 import { valuesFromGroups } from '../projection';
 import { MAX_BULK_MEMBERS, MemberBatchStore, type BulkMember } from './member-batch.store';
 import { SyntheticMemberGenerator, type SyntheticMember } from './synthetic-member.generator';
@@ -38,13 +34,12 @@ export interface SeedResult {
 }
 
 const validateCreate = compileValidator<unknown>(CREATE_MEMBER_SCHEMA);
-// MembersService.create gives a new member's first data key this version.
-const DATA_KEY_VERSION = 1;
 const DEFAULT_BATCH_SIZE = 500;
 
 /**
- * Seeds synthetic members through the real write path: each member gets its own data key, its
- * fields are sealed with the same AAD and its blind indexes computed as MembersService.create does.
+ * Seeds synthetic members through the real write path: each member gets its own data key and is
+ * sealed by the MemberSealer the API's writes use; each gets its `member_change` row, sent by the
+ * seeding command.
  * One transaction and one `member.seed` audit event per batch; the next batch is generated and
  * encrypted while the previous one commits.
  */
@@ -53,9 +48,8 @@ export class MemberSeeder {
   constructor(
     private readonly em: EntityManager,
     private readonly batches: MemberBatchStore,
-    private readonly cipher: MemberCipher,
+    private readonly sealer: MemberSealer,
     private readonly dataKeys: DataKeysService,
-    private readonly blindIndex: BlindIndexService,
     private readonly organizations: OrganizationsService,
     private readonly audit: AuditService,
     private readonly clock: Clock,
@@ -76,7 +70,11 @@ export class MemberSeeder {
     let writing: Promise<void> | undefined;
     for (let from = first; from < first + command.members; from += batchSize) {
       const count = Math.min(batchSize, first + command.members - from);
-      const batch = await this.prepare(organizationId, generator.members(from, count));
+      const batch = await this.prepare(
+        organizationId,
+        generator.members(from, count),
+        senderOf(command.actor),
+      );
       await writing;
       writing = this.write(batch, command).then(() => {
         seeded += batch.length;
@@ -103,7 +101,11 @@ export class MemberSeeder {
     return id;
   }
 
-  private async prepare(organizationId: string, members: Iterable<SyntheticMember>): Promise<BulkMember[]> {
+  private async prepare(
+    organizationId: string,
+    members: Iterable<SyntheticMember>,
+    sender: string,
+  ): Promise<BulkMember[]> {
     const now = this.clock.now();
     const batch: BulkMember[] = [];
     for (const member of members) {
@@ -111,29 +113,23 @@ export class MemberSeeder {
       validateCreate({ eventId: 'synthetic-seed', organizationId, ...member });
       const values = valuesFromGroups(member);
       const id = newId('member');
-      const key = await this.dataKeys.create(id, DATA_KEY_VERSION);
-      const blindIndexes: Partial<Record<MemberField, Buffer>> = {};
-      for (const field of BLIND_INDEXED_FIELDS) {
-        const value = values[field];
-        if (typeof value === 'string')
-          blindIndexes[field] = await this.blindIndex.compute(field, normalizeForIndex(field, value));
-      }
+      const sealed = await this.sealer.sealNew({ id, organizationId }, values, {
+        sender,
+        at: member.occurredAt,
+      });
       batch.push({
         id,
         organizationId,
         sourcePartnerId: null,
         sourceRef: member.sourceRef,
-        fieldMeta: Object.fromEntries(
-          Object.keys(values).map((f) => [
-            f,
-            { updatedAt: member.occurredAt, source: MEMBER_FIELDS[f as MemberField].owner },
-          ]),
-        ),
-        ciphertexts: this.cipher.seal({ id, organizationId }, DATA_KEY_VERSION, key.plaintext, values),
-        blindIndexes,
-        keyVersion: DATA_KEY_VERSION,
-        wrappedKey: key.wrapped,
+        ...sealed,
         now,
+        change: {
+          fields: Object.keys(values) as MemberField[],
+          sender,
+          occurredAt: new Date(member.occurredAt),
+          recordedAt: now,
+        },
       });
       // A seeding run touches far more members than it will read back: keep the key cache for real traffic.
       this.dataKeys.forget(id);
