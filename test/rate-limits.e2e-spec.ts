@@ -215,6 +215,104 @@ describe('rate limits', () => {
     });
   });
 
+  describe('authentication failure alerts at the OAuth endpoints', () => {
+    const clock = new ManualClock(Date.now());
+    // Documentation addresses (RFC 5737), told apart through a trusted proxy's X-Forwarded-For.
+    const ATTACKER = '203.0.113.7';
+    const CLIENT_HOST = '198.51.100.10';
+    const REVOKE_PROBER = '192.0.2.44';
+    let api: TestApi;
+    let client: { clientId: string; clientSecret?: string };
+    let partnerId: string;
+
+    beforeAll(async () => {
+      api = await startTestApi({
+        clock,
+        env: {
+          AUTH_FAILURE_ALERT_THRESHOLD: '5',
+          TRUST_PROXY: 'true',
+          RATE_LIMIT_IP_PER_MINUTE: UNLIMITED,
+          RATE_LIMIT_AUTH_PER_MINUTE: UNLIMITED,
+          RATE_LIMIT_CLIENT_PER_MINUTE: UNLIMITED,
+        },
+      });
+      const officer = await loginAdmin(api, clock, 'compliance_officer');
+      const security = await loginAdmin(api, clock, 'security_admin');
+      ({ partnerId } = await setupPartner(api, officer.accessToken, { type: 'benefits_admin' }));
+      client = await createClient(api, security.accessToken, partnerId, {
+        authMethod: 'client_secret_basic',
+        scopes: ['members:read'],
+      });
+    });
+    afterAll(async () => {
+      await api?.close();
+    });
+
+    const alerts = () =>
+      sql<{ type: string; subject: string; severity: string }>(
+        api,
+        `select type, subject, severity from alert order by raised_at`,
+      );
+    const tokenRequest = (from: string, secret: string) =>
+      api
+        .http()
+        .post('/oauth/token')
+        .set('x-forwarded-for', from)
+        .auth(client.clientId, secret)
+        .type('form')
+        .send({ grant_type: 'client_credentials' });
+
+    it('bad secrets for a real client id from an attacker alert on the attacker address, never naming the client', async () => {
+      expect((await tokenRequest(CLIENT_HOST, client.clientSecret!)).status).toBe(200);
+      for (let n = 1; n <= 8; n++) {
+        expect((await tokenRequest(ATTACKER, `not-the-secret-${n}`)).status).toBe(401);
+      }
+      const raised = await alerts();
+      expect(raised).toEqual([{ type: 'auth_failures', subject: `ip:${ATTACKER}`, severity: 'high' }]);
+      expect(JSON.stringify(raised)).not.toContain(client.clientId);
+      // The client itself is untouched: it still gets its tokens.
+      expect((await tokenRequest(CLIENT_HOST, client.clientSecret!)).status).toBe(200);
+    });
+
+    it('repeated failed client authentication at the revocation endpoint is counted and alerts', async () => {
+      for (let n = 1; n <= 5; n++) {
+        const res = await api
+          .http()
+          .post('/oauth/revoke')
+          .set('x-forwarded-for', REVOKE_PROBER)
+          .auth(client.clientId, `not-the-secret-${n}`)
+          .type('form')
+          .send({ token: `not-a-token-${n}` });
+        expect({ n, status: res.status }).toEqual({ n, status: 401 });
+      }
+      expect(await alerts()).toContainEqual({
+        type: 'auth_failures',
+        subject: `ip:${REVOKE_PROBER}`,
+        severity: 'high',
+      });
+      const refused = await sql<{ n: string }>(
+        api,
+        `select count(*) as n from audit_event where action = 'token.revoke' and outcome = 'failure' and ip = $1`,
+        [REVOKE_PROBER],
+      );
+      expect(refused).toEqual([{ n: '5' }]);
+    });
+
+    it('counts refusals against the client once the caller proved it holds the client credential', async () => {
+      await sql(api, `update partner set status = 'suspended' where id = $1`, [partnerId]);
+      // Past the partner cache's life, so the suspension is seen.
+      clock.advance(5 * 60_000);
+      for (let n = 1; n <= 5; n++) {
+        expect((await tokenRequest(CLIENT_HOST, client.clientSecret!)).status).toBe(401);
+      }
+      expect(await alerts()).toContainEqual({
+        type: 'auth_failures',
+        subject: `client:${client.clientId}`,
+        severity: 'high',
+      });
+    });
+  });
+
   describe('reset and retry hints', () => {
     let api: TestApi;
 

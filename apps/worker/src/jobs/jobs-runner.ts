@@ -15,20 +15,26 @@ import {
 
 type Handler = (payload: unknown, context: JobContext) => Promise<unknown>;
 
+/** How often the worker puts back a schedule that was removed from Redis (e.g. from the dashboard). */
+export const SCHEDULE_REASSERT_MS = 5 * 60 * 1000;
+
 /**
  * Finds every @JobHandler, refuses to start unless each job of the catalog has exactly one, and
  * runs one BullMQ worker per queue. On shutdown the workers finish their running jobs first.
+ * Every few minutes it re-asserts the schedules this process declared, so none stays removed.
  */
 @Injectable()
 export class JobsRunner implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger('Jobs');
   private readonly workers: Worker[] = [];
+  private reassertTimer?: NodeJS.Timeout;
 
   constructor(
     private readonly discovery: DiscoveryService,
     private readonly scanner: MetadataScanner,
     private readonly reflector: Reflector,
     private readonly config: AppConfig,
+    private readonly jobs: JobQueues,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -67,9 +73,23 @@ export class JobsRunner implements OnApplicationBootstrap, OnApplicationShutdown
       );
       this.workers.push(worker);
     }
+    this.reassertTimer = setInterval(() => {
+      this.reassertSchedules().catch((error: Error) =>
+        this.logger.warn({ error: error.name }, 'job schedules could not be re-asserted'),
+      );
+    }, SCHEDULE_REASSERT_MS);
+    this.reassertTimer.unref();
+  }
+
+  /** Puts back every schedule this worker declared that has gone missing, and says which. */
+  async reassertSchedules(): Promise<JobName[]> {
+    const restored = await this.jobs.reassertSchedules();
+    if (restored.length > 0) this.logger.warn({ schedules: restored }, 'removed job schedules restored');
+    return restored;
   }
 
   async onApplicationShutdown(): Promise<void> {
+    clearInterval(this.reassertTimer);
     await Promise.all(this.workers.map((w) => w.close()));
   }
 

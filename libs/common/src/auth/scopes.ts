@@ -26,6 +26,8 @@ export const ADMIN_SCOPES = [
   'admin:alerts:write',
   'admin:keys:rotate',
   'admin:queues',
+  // Pause, resume, empty, clean, retry, remove jobs or schedules on the queue dashboard.
+  'admin:queues:write',
   'admin:members:read',
 ] as const;
 export type AdminScope = (typeof ADMIN_SCOPES)[number];
@@ -74,6 +76,7 @@ export const ADMIN_ROLE_SCOPES: Record<AdminRole, readonly AdminScope[]> = {
     'admin:alerts:read',
     'admin:alerts:write',
     'admin:queues',
+    'admin:queues:write',
   ],
 };
 

@@ -8,6 +8,7 @@ import { JOBS, QUEUE_NAMES, type JobName, type JobPayloads, type QueueName } fro
 @Injectable()
 export class JobQueues implements OnApplicationShutdown {
   private readonly queues = new Map<QueueName, Queue>();
+  private readonly declaredSchedules = new Map<JobName, { payload: unknown; everyMs: number }>();
 
   constructor(private readonly config: AppConfig) {}
 
@@ -42,10 +43,36 @@ export class JobQueues implements OnApplicationShutdown {
     });
   }
 
-  /** A repeating job (one schedule per name, whatever the number of processes that declare it). */
+  /**
+   * A repeating job (one schedule per name, whatever the number of processes that declare it). The
+   * declaration is remembered, so `reassertSchedules` can put back a schedule someone removed.
+   */
   async schedule<N extends JobName>(name: N, payload: JobPayloads[N], everyMs: number): Promise<void> {
+    this.declaredSchedules.set(name, { payload, everyMs });
+    await this.upsertSchedule(name, payload, everyMs);
+  }
+
+  /**
+   * Upserts every schedule this process declared (an unchanged upsert keeps the next run as it
+   * is) and answers the names that had gone missing from Redis.
+   */
+  async reassertSchedules(): Promise<JobName[]> {
+    const restored: JobName[] = [];
+    for (const [name, { payload, everyMs }] of this.declaredSchedules) {
+      const queue = this.queue(JOBS[name].queue);
+      if (!(await queue.getJobScheduler(JobQueues.scheduleId(name)))) restored.push(name);
+      await this.upsertSchedule(name, payload, everyMs);
+    }
+    return restored;
+  }
+
+  static scheduleId(name: JobName): string {
+    return `schedule:${name}`;
+  }
+
+  private async upsertSchedule(name: JobName, payload: unknown, everyMs: number): Promise<void> {
     await this.queue(JOBS[name].queue).upsertJobScheduler(
-      `schedule:${name}`,
+      JobQueues.scheduleId(name),
       { every: everyMs },
       {
         name,

@@ -25,6 +25,22 @@ export interface AdminTokens {
 
 export type SessionState = 'active' | 'idle' | 'revoked';
 
+// A revoked session's marker outlives the session's longest life plus its last access token.
+const REVOKED_MARKER_MS = ADMIN_SESSION_MAX_MS + 3600 * 1000;
+
+/**
+ * KEYS: activity, revoked marker; ARGV: now, idle timeout, activity ttl (ms). Answers the session
+ * state and, only when active, records the activity, all in one atomic step.
+ */
+const TOUCH_SCRIPT = `
+if redis.call('EXISTS', KEYS[2]) == 1 then return 'revoked' end
+local last = redis.call('GET', KEYS[1])
+if not last then return 'revoked' end
+if tonumber(ARGV[1]) - tonumber(last) > tonumber(ARGV[2]) then return 'idle' end
+redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[3])
+return 'active'
+`;
+
 function hashToken(token: string): string {
   return createHash('sha256').update(token).digest('hex');
 }
@@ -154,21 +170,31 @@ export class AdminSessionsService {
   /**
    * Records activity on a session and tells whether it may continue. Idle for more than 15
    * minutes (by the injected clock) ends the session; a session unknown to Redis is treated as ended.
+   * Read and write are one Lua script, so a revoke can never land between them and be overwritten.
    */
   async touch(sessionId: string): Promise<SessionState> {
-    const key = this.key('admin-activity', sessionId);
-    const last = await this.redis.get(key);
-    if (last === null) return 'revoked';
-    if (this.clock.nowMs() - Number(last) > ADMIN_IDLE_TIMEOUT_MS) {
-      await this.revoke(sessionId, 'idle_timeout');
-      return 'idle';
-    }
-    await this.markActive(sessionId);
-    return 'active';
+    const state = (await this.redis.eval(
+      TOUCH_SCRIPT,
+      2,
+      this.sessionKey(sessionId, 'activity'),
+      this.sessionKey(sessionId, 'revoked'),
+      String(this.clock.nowMs()),
+      String(ADMIN_IDLE_TIMEOUT_MS),
+      String(ADMIN_SESSION_MAX_MS),
+    )) as SessionState;
+    if (state === 'idle') await this.revoke(sessionId, 'idle_timeout');
+    return state;
   }
 
   async revoke(sessionId: string, reason: string): Promise<void> {
-    await this.redis.del(this.key('admin-activity', sessionId));
+    // The marker goes in with the delete (one MULTI), and outlives every token the session issued.
+    const results = await this.redis
+      .multi()
+      .set(this.sessionKey(sessionId, 'revoked'), reason, 'PX', REVOKED_MARKER_MS)
+      .del(this.sessionKey(sessionId, 'activity'))
+      .exec();
+    const failed = results?.find(([error]) => error);
+    if (!results || failed) throw failed?.[0] ?? new Error('the session revocation did not run');
     await this.em
       .fork()
       .nativeUpdate(
@@ -180,7 +206,7 @@ export class AdminSessionsService {
 
   private async markActive(sessionId: string): Promise<void> {
     await this.redis.set(
-      this.key('admin-activity', sessionId),
+      this.sessionKey(sessionId, 'activity'),
       String(this.clock.nowMs()),
       'PX',
       ADMIN_SESSION_MAX_MS,
@@ -233,5 +259,11 @@ export class AdminSessionsService {
 
   private key(kind: string, id: string): string {
     return `${this.config.redis.keyPrefix}:${kind}:${id}`;
+  }
+
+  // One hash tag per session: the touch script and the revoke MULTI use both keys, so they must
+  // share a Redis Cluster slot.
+  private sessionKey(sessionId: string, kind: 'activity' | 'revoked'): string {
+    return `${this.config.redis.keyPrefix}:admin-session:{${sessionId}}:${kind}`;
   }
 }

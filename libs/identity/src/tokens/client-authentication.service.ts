@@ -53,12 +53,17 @@ export class ClientAuthenticationService {
     }
     const partner = await this.partners.get(client.partnerId);
     if (partner.status !== 'active')
-      throw new OAuthError('invalid_client', 'Client authentication failed.', 'partner_suspended');
+      throw new OAuthError('invalid_client', 'Client authentication failed.', 'partner_suspended', client.id);
     let certificateThumbprint: string | null = null;
     if (client.certificateThumbprint) {
       certificateThumbprint = peerCertificateThumbprint(request);
       if (certificateThumbprint !== client.certificateThumbprint) {
-        throw new OAuthError('invalid_client', 'Client authentication failed.', 'certificate_mismatch');
+        throw new OAuthError(
+          'invalid_client',
+          'Client authentication failed.',
+          'certificate_mismatch',
+          client.id,
+        );
       }
     }
     return { client, partner, certificateThumbprint };
@@ -116,10 +121,16 @@ export class ClientAuthenticationService {
         'invalid_client',
         'Client assertions may live at most 5 minutes.',
         'assertion_too_long',
+        client.id,
       );
     }
     if (!(await this.revocations.firstUse(`assertion:${client.id}`, String(payload.jti), remaining + 60))) {
-      throw new OAuthError('invalid_client', 'Client authentication failed.', 'assertion_replayed');
+      throw new OAuthError(
+        'invalid_client',
+        'Client authentication failed.',
+        'assertion_replayed',
+        client.id,
+      );
     }
     return client;
   }

@@ -21,6 +21,11 @@ export class OAuthError extends DomainError {
     description: string,
     /** Stable code for the audit trail, more precise than `code`. */
     readonly reason: string = code,
+    /**
+     * Set only when the caller proved it holds this client's credential (a right secret or a
+     * verified assertion) and was refused anyway: only then is the failure the client's own.
+     */
+    readonly provenClientId?: string,
   ) {
     super(description);
     this.type = code === 'invalid_client' ? ('unauthorized' as const) : ('bad-request' as const);

@@ -3,6 +3,7 @@ import type { FastifyRequest } from 'fastify';
 import { jwtVerify } from 'jose';
 import { AlertsService, AuditService, auditActor } from '@app/audit';
 import { AppConfig, Clock, requestMeta, type PartnerScope } from '@app/common';
+import { authFailureSubjects } from './auth-failure-subjects';
 import { ClientAuthenticationService, type AuthenticatedClient } from './client-authentication.service';
 import { OAuthError } from './oauth.errors';
 import { RevocationService } from './revocation.service';
@@ -62,29 +63,21 @@ export class TokenService {
         scope: scopes.join(' '),
       };
     } catch (error) {
-      if (error instanceof OAuthError) {
-        await this.audit.recordStandalone({
-          ...this.meta(request, authenticated),
-          action: 'token.issue',
-          outcome: error.code === 'invalid_client' ? 'failure' : 'denied',
-          statusCode: error.status,
-          reason: error.reason,
-        });
-        if (error.code === 'invalid_client') {
-          const clientId = form.client_id ?? basicClientId(request.headers.authorization);
-          await this.alerts.countAuthFailure([
-            `ip:${request.ip}`,
-            ...(clientId ? [`client:${clientId}`] : []),
-          ]);
-        }
-      }
+      await this.refuse(request, 'token.issue', error, authenticated);
       throw error;
     }
   }
 
   /** RFC 7009: a client may revoke its own tokens; an unknown or foreign token still answers 200. */
   async revoke(request: FastifyRequest, form: RevocationRequestDto): Promise<void> {
-    const authenticated = await this.clientAuth.authenticate(request, form);
+    let authenticated: AuthenticatedClient;
+    try {
+      authenticated = await this.clientAuth.authenticate(request, form);
+    } catch (error) {
+      // Guessing secrets here must cost the same as at the token endpoint.
+      await this.refuse(request, 'token.revoke', error);
+      throw error;
+    }
     const payload = await this.verifyOwnToken(form.token);
     if (!payload || payload.client_id !== authenticated.client.id || typeof payload.jti !== 'string') return;
     await this.revocations.revoke(payload.jti, payload.exp ?? this.clock.nowSeconds() + 900);
@@ -96,6 +89,26 @@ export class TokenService {
       outcome: 'success',
       statusCode: 200,
     });
+  }
+
+  /** Audits a refused OAuth request; a failed client authentication also feeds the failure alerts. */
+  private async refuse(
+    request: FastifyRequest,
+    action: 'token.issue' | 'token.revoke',
+    error: unknown,
+    authenticated?: AuthenticatedClient,
+  ): Promise<void> {
+    if (!(error instanceof OAuthError)) return;
+    await this.audit.recordStandalone({
+      ...this.meta(request, authenticated),
+      action,
+      outcome: error.code === 'invalid_client' ? 'failure' : 'denied',
+      statusCode: error.status,
+      reason: error.reason,
+    });
+    if (error.code === 'invalid_client') {
+      await this.alerts.countAuthFailure(authFailureSubjects(request.ip, error.provenClientId));
+    }
   }
 
   private async verifyOwnToken(token: string) {
@@ -142,12 +155,4 @@ export function grantedScopes(requested: string | undefined, held: readonly Part
   if (refused.length > 0)
     throw new OAuthError('invalid_scope', 'The client may not request some of these scopes.');
   return asked as PartnerScope[];
-}
-
-/** The client id a Basic header claims (unverified), only for counting failures per client. */
-function basicClientId(header: string | undefined): string | undefined {
-  if (!header?.startsWith('Basic ')) return undefined;
-  const decoded = Buffer.from(header.slice(6).trim(), 'base64').toString('utf8');
-  const id = decoded.slice(0, Math.max(0, decoded.indexOf(':')));
-  return /^cli_[0-9A-HJKMNP-TV-Z]{26}$/.test(id) ? id : undefined;
 }
