@@ -10,7 +10,13 @@ import {
   chainHash,
   chainedFromRow,
 } from '@app/audit';
-import { ManualClock } from '@app/common';
+import { Injectable, Module } from '@nestjs/common';
+import { Test } from '@nestjs/testing';
+import { AuditJobsModule } from '@app/audit';
+import { JobHandler, JobQueues, ManualClock } from '@app/common';
+import { createWorkerApplication } from '../apps/worker/src';
+import { JobsRunner } from '../apps/worker/src/jobs/jobs-runner';
+import { WorkerModule } from '../apps/worker/src/worker.module';
 import { sql } from './support/identity-fixtures';
 import { TEST_REDIS_URL } from './support/services';
 import { startTestApi, type TestApi } from './support/test-app';
@@ -221,5 +227,66 @@ describe('audit trail: append-only, hash chain, signed checkpoints', () => {
     } finally {
       await api.close();
     }
+  });
+
+  describe('its jobs in the worker', () => {
+    let api: TestApi;
+    beforeAll(async () => {
+      api = await startTestApi({ clock });
+    });
+    afterAll(() => api.close());
+
+    it("signs a checkpoint through the audit lib's own job handler", async () => {
+      const worker = await createWorkerApplication(api.config);
+      try {
+        await writeEvents(api, 3);
+        await worker
+          .get(JobQueues)
+          .enqueue('audit.checkpoint', { reason: 'event_count' }, `checkpoint-${randomUUID()}`);
+        const checkpoints = api.app.get(CheckpointsService);
+        const deadline = Date.now() + 10_000;
+        while (!checkpoints.external().some((c) => c.seq === 3) && Date.now() < deadline)
+          await new Promise((r) => setTimeout(r, 100));
+        expect(checkpoints.external().find((c) => c.seq === 3)).toBeDefined();
+      } finally {
+        await worker.close();
+      }
+    });
+
+    it('refuses to start the worker when a job has two handlers', async () => {
+      @Injectable()
+      class SecondCheckpointHandler {
+        @JobHandler('audit.checkpoint')
+        async run(): Promise<void> {}
+      }
+      const module = await Test.createTestingModule({
+        imports: [WorkerModule.forRoot(api.config)],
+        providers: [SecondCheckpointHandler],
+      }).compile();
+      try {
+        // The runner's boot check alone: a failed init() would leave the module unable to close.
+        expect(() => module.get(JobsRunner).onApplicationBootstrap()).toThrow(
+          /duplicated \[audit\.checkpoint\]/,
+        );
+      } finally {
+        await module.close();
+      }
+    });
+
+    it('refuses to start the worker when a job has no handler', async () => {
+      @Module({})
+      class NoAuditJobs {}
+      const module = await Test.createTestingModule({ imports: [WorkerModule.forRoot(api.config)] })
+        .overrideModule(AuditJobsModule)
+        .useModule(NoAuditJobs)
+        .compile();
+      try {
+        expect(() => module.get(JobsRunner).onApplicationBootstrap()).toThrow(
+          /missing \[audit\.checkpoint, alerts\.deliver\]/,
+        );
+      } finally {
+        await module.close();
+      }
+    });
   });
 });

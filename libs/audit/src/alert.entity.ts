@@ -7,7 +7,8 @@ export type AlertType =
   | 'integrity_violation'
   | 'baa_refusal'
   | 'bulk_read_off_hours'
-  | 'unusual_source_network';
+  | 'unusual_source_network'
+  | 'audit_checkpoint_invalid';
 export type AlertSeverity = 'low' | 'medium' | 'high' | 'critical';
 
 /** A security alert for compliance officers. `details` holds counts, ids and reasons: never values. */

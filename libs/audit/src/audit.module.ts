@@ -3,6 +3,7 @@
 // value, a body, a query-string value or a secret.
 import { Global, Module } from '@nestjs/common';
 import { MikroOrmModule } from '@mikro-orm/nestjs';
+import { AfterCommit } from './after-commit';
 import { Alert } from './alert.entity';
 import { AlertsService } from './alerts.service';
 import { AuditAdminController } from './audit-admin.controller';
@@ -16,7 +17,14 @@ import { AuditQueryService } from './query/audit-query.service';
 @Module({
   imports: [MikroOrmModule.forFeature([AuditEvent, Alert])],
   controllers: [AuditAdminController],
-  providers: [AuditService, AlertsService, CheckpointsService, AuditVerifierService, AuditQueryService],
+  providers: [
+    AfterCommit,
+    AuditService,
+    AlertsService,
+    CheckpointsService,
+    AuditVerifierService,
+    AuditQueryService,
+  ],
   exports: [AuditService, AlertsService, CheckpointsService, AuditVerifierService, AuditQueryService],
 })
 export class AuditModule {}

@@ -1,6 +1,7 @@
-import { Injectable } from '@nestjs/common';
+import { BeforeApplicationShutdown, Injectable, Logger } from '@nestjs/common';
 import { EntityManager } from '@mikro-orm/postgresql';
 import { AppConfig, Clock, JobQueues } from '@app/common';
+import { AfterCommit } from './after-commit';
 import { AuditEvent, type ActorType, type AuditOutcome } from './audit-event.entity';
 import { chainHash, type ChainedEvent } from './chain/audit-chain';
 
@@ -24,7 +25,7 @@ export interface AuditRecord {
   reason?: string | null;
   requestId?: string | null;
   occurredAt?: Date;
-  /** The request's audit marker (not stored): set so the request is not audited a second time. */
+  /** The request's audit marker (not stored): set once the event has committed, so the request is not audited twice. */
   auditState?: { audited: boolean };
 }
 
@@ -42,25 +43,35 @@ const MAX_GROUP = 500;
  * sequence numbers in commit order: no fork, no gap (a rolled-back write gives its numbers back).
  * Standalone events (reads, refusals) are group-committed: concurrent ones share one
  * transaction, and each caller is answered only after that transaction has committed.
+ * Redis is never part of the write: the checkpoint job is asked for after the commit, best effort.
  */
 @Injectable()
-export class AuditService {
+export class AuditService implements BeforeApplicationShutdown {
+  private readonly logger = new Logger('Audit');
   private pending: Pending[] = [];
   private flushing: Promise<void> | null = null;
+  private readonly enqueuing = new Set<Promise<void>>();
 
   constructor(
     private readonly em: EntityManager,
     private readonly clock: Clock,
     private readonly config: AppConfig,
     private readonly jobs: JobQueues,
+    private readonly afterCommit: AfterCommit,
   ) {}
 
-  /** Appends inside the caller's transaction (or a new one when `em` has none), so it commits with the change it describes. */
+  /**
+   * Appends inside the caller's transaction (or a new one when `em` has none), so it commits with
+   * the change it describes; the request is marked audited only when that transaction commits.
+   */
   async record(em: EntityManager, event: AuditRecord): Promise<void> {
-    const seqs = em.isInTransaction()
-      ? await this.append(em, [event])
-      : await em.transactional((tx) => this.append(tx, [event]));
-    await this.committed([event], seqs);
+    if (em.isInTransaction()) {
+      const seqs = await this.append(em, [event]);
+      this.afterCommit.run(em, () => this.committed([event], seqs));
+      return;
+    }
+    const seqs = await em.transactional((tx) => this.append(tx, [event]));
+    this.committed([event], seqs);
   }
 
   /** Appends an event that describes no change (a refusal, a read, a failure); resolves once it is durable. */
@@ -82,28 +93,54 @@ export class AuditService {
   private async flush(): Promise<void> {
     const group = this.pending.splice(0, MAX_GROUP);
     const events = group.map((p) => p.event);
+    let seqs: number[];
     try {
-      const seqs = await this.em.fork().transactional((tx) => this.append(tx, events));
-      await this.committed(events, seqs);
-      group.forEach((p) => p.resolve());
+      seqs = await this.em.fork().transactional((tx) => this.append(tx, events));
     } catch (error) {
       if (group.length === 1) {
         group[0].reject(error);
         return;
       }
-      // One bad event must not fail its neighbours: retry each on its own.
+      // One bad event must not fail its neighbours: retry each on its own. Only a failed
+      // transaction gets here, so no event of the group was written.
       for (const item of group) {
         await this.record(this.em.fork(), item.event).then(item.resolve, item.reject);
       }
+      return;
     }
+    this.committed(events, seqs);
+    group.forEach((p) => p.resolve());
   }
 
-  private async committed(events: AuditRecord[], seqs: number[]): Promise<void> {
+  /** After the commit: marks the requests audited and, past every N events, asks for a checkpoint. */
+  private committed(events: AuditRecord[], seqs: number[]): void {
     for (const event of events) if (event.auditState) event.auditState.audited = true;
     const every = this.config.audit.checkpointEveryEvents;
     const crossed = seqs.find((seq) => seq % every === 0);
-    if (crossed !== undefined)
-      await this.jobs.enqueue('audit.checkpoint', { reason: 'event_count' }, `checkpoint-${crossed}`);
+    if (crossed === undefined) return;
+    // Best effort and not awaited: a Redis outage must neither fail nor slow an audited request.
+    // A later count-triggered checkpoint or the periodic schedule covers a missed one.
+    const enqueued = Promise.resolve()
+      .then(() => this.jobs.enqueue('audit.checkpoint', { reason: 'event_count' }, `checkpoint-${crossed}`))
+      .catch((error: unknown) =>
+        this.logger.warn(
+          { seq: crossed, error: error instanceof Error ? error.name : 'unknown' },
+          'audit checkpoint job not enqueued; the periodic checkpoint will cover it',
+        ),
+      )
+      .finally(() => this.enqueuing.delete(enqueued));
+    this.enqueuing.add(enqueued);
+  }
+
+  /** A short-lived process (the CLI) lets its last checkpoint requests reach Redis before the queues close. */
+  async beforeApplicationShutdown(): Promise<void> {
+    if (this.enqueuing.size === 0) return;
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      Promise.allSettled([...this.enqueuing]),
+      new Promise((resolve) => (timer = setTimeout(resolve, 2000))),
+    ]);
+    clearTimeout(timer);
   }
 
   private async append(tx: EntityManager, events: AuditRecord[]): Promise<number[]> {

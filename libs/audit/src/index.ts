@@ -11,3 +11,4 @@ export * from './chain/audit-verifier.service';
 export * from './query/audit-query.service';
 export * from './query/siem-formats';
 export * from './chain/audit-row';
+export * from './jobs/audit-jobs.module';

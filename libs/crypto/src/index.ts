@@ -12,3 +12,5 @@ export * from './key-rotation.entity';
 export * from './key-rotation.runner';
 export * from './wrapped-secret-owners';
 export * from './entity-secrets.owner';
+export * from './signed-cursors.service';
+export * from './standard-webhooks';

@@ -1,8 +1,8 @@
 import { Injectable, OnApplicationBootstrap } from '@nestjs/common';
-import { CheckpointsService } from '@app/audit';
 import { AppConfig, JobHandler, JobQueues, type JobPayloads } from '@app/common';
+import { CheckpointsService } from '../chain/checkpoints.service';
 
-/** Signs a checkpoint of the audit chain every N events (enqueued by the writer) and every T seconds. */
+/** Signs a checkpoint of the audit chain every N events (asked for by the writer) and every T seconds. */
 @Injectable()
 export class AuditCheckpointJob implements OnApplicationBootstrap {
   constructor(

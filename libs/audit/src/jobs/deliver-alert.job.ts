@@ -1,13 +1,12 @@
-import { createHmac } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from '@mikro-orm/postgresql';
-import { Alert } from '@app/audit';
 import { AppConfig, Clock, JobHandler, type JobPayloads } from '@app/common';
+import { webhookHeaders } from '@app/crypto';
+import { Alert } from '../alert.entity';
 
 /**
- * POSTs a security alert to the configured security webhook, signed per Standard Webhooks
- * (HMAC-SHA256 over id.timestamp.body, node:crypto). A non-2xx answer throws, so BullMQ retries
- * with backoff. The body holds ids, counts and reasons only.
+ * POSTs a security alert to the configured security webhook, signed per Standard Webhooks. A
+ * non-2xx answer throws, so BullMQ retries with backoff. The body holds ids, counts and reasons only.
  */
 @Injectable()
 export class DeliverAlertJob {
@@ -33,18 +32,12 @@ export class DeliverAlertJob {
         details: alert.details ?? {},
       },
     });
-    // Stable across retries, so the receiver can deduplicate deliveries.
-    const id = `msg_${alert.id}`;
-    const timestamp = String(this.clock.nowSeconds());
-    const secret = Buffer.from(webhook.secret.slice('whsec_'.length), 'base64');
-    const signature = createHmac('sha256', secret).update(`${id}.${timestamp}.${body}`).digest('base64');
+    // The id is stable across retries, so the receiver can deduplicate deliveries.
     const response = await fetch(webhook.url, {
       method: 'POST',
       headers: {
         'content-type': 'application/json',
-        'webhook-id': id,
-        'webhook-timestamp': timestamp,
-        'webhook-signature': `v1,${signature}`,
+        ...webhookHeaders(webhook.secret, `msg_${alert.id}`, this.clock.nowSeconds(), body),
       },
       body,
       redirect: 'error',
