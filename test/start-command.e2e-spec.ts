@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { get } from 'node:https';
@@ -13,20 +13,28 @@ const CLI = join(__dirname, '..', 'dist', 'apps', 'cli', 'src', 'main.js');
 interface Launched {
   child: ChildProcess;
   output: () => string;
+  stdout: () => string;
   exited: Promise<number | null>;
 }
 
+/** A Node stack frame (`    at fn (file:line:col)`): a newcomer should never see one. */
+const STACK_FRAME = /^\s+at .+:\d+:\d+\)?$/m;
+
 function launch(env: Record<string, string>, args = ['start', 'all']): Launched {
   let output = '';
+  let stdout = '';
   const child = spawn(process.execPath, [CLI, ...args], {
     cwd: mkdtempSync(join(tmpdir(), 'msync-cwd-')),
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/root', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  child.stdout?.on('data', (d: Buffer) => (output += d.toString()));
+  child.stdout?.on('data', (d: Buffer) => {
+    output += d.toString();
+    stdout += d.toString();
+  });
   child.stderr?.on('data', (d: Buffer) => (output += d.toString()));
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  return { child, output: () => output, exited };
+  return { child, output: () => output, stdout: () => stdout, exited };
 }
 
 async function waitFor(
@@ -139,6 +147,115 @@ describe('npm start (the launcher)', () => {
       expect(launched.output()).toContain('apt-get install redis-server');
     }, 60_000);
   });
+
+  describe('a newcomer running a command before the first npm start', () => {
+    let database: TestDatabase;
+    beforeAll(async () => {
+      database = await createTestDatabase();
+    });
+    afterAll(() => database.drop());
+
+    it('creates an admin in a fresh working directory: keys prepared, migrations applied, no stack trace', async () => {
+      const dir = dataDir();
+      const launched = launch(
+        {
+          DATA_DIR: dir,
+          DATABASE_URL: database.url,
+          REDIS_URL: TEST_REDIS_URL,
+          REDIS_KEY_PREFIX: prefix(),
+          ADMIN_PASSWORD: 'a synthetic passphrase of 30 chars',
+          LOG_LEVEL: 'warn',
+        },
+        ['admin', 'create', '--email', 'first.admin@example.test', '--role', 'security_admin'],
+      );
+      expect(await launched.exited).toBe(0);
+      expect(launched.output()).not.toMatch(STACK_FRAME);
+      // stdout is the one JSON line a script parses; progress lines go to stderr.
+      expect(JSON.parse(launched.stdout())).toMatchObject({
+        email: 'first.admin@example.test',
+        role: 'security_admin',
+      });
+      expect(statSync(join(dir, 'keys', 'local-kek.key')).mode & 0o777).toBe(0o600);
+      expect(existsSync(join(dir, 'keys', 'audit-signing.key'))).toBe(true);
+    }, 30_000);
+
+    it('never makes a new key-encryption key for a database that already holds secrets: one line instead', async () => {
+      const own = await createTestDatabase();
+      try {
+        const env = {
+          DATABASE_URL: own.url,
+          REDIS_URL: TEST_REDIS_URL,
+          REDIS_KEY_PREFIX: prefix(),
+          ADMIN_PASSWORD: 'a synthetic passphrase of 30 chars',
+          LOG_LEVEL: 'warn',
+        };
+        const args = ['admin', 'create', '--email', 'first.admin@example.test', '--role', 'operator'];
+        expect(await launch({ ...env, DATA_DIR: dataDir() }, args).exited).toBe(0);
+
+        const elsewhere = dataDir();
+        const second = launch({ ...env, DATA_DIR: elsewhere }, args);
+        expect(await second.exited).toBe(1);
+        expect(second.output()).not.toMatch(STACK_FRAME);
+        expect(second.output().trim().split('\n').pop()).toContain(
+          'already holds secrets wrapped by one: set LOCAL_KEK_FILE',
+        );
+        expect(existsSync(join(elsewhere, 'keys', 'local-kek.key'))).toBe(false);
+      } finally {
+        await own.drop();
+      }
+    }, 30_000);
+
+    it('says in one line to run npm start once or set DATABASE_URL when no database answers', async () => {
+      const launched = launch(
+        {
+          DATA_DIR: dataDir(),
+          DATABASE_URL: `postgres://postgres@127.0.0.1:${await freePort()}/member_sync`,
+          REDIS_URL: TEST_REDIS_URL,
+          ADMIN_PASSWORD: 'a synthetic passphrase of 30 chars',
+        },
+        ['admin', 'create', '--email', 'first.admin@example.test', '--role', 'security_admin'],
+      );
+      expect(await launched.exited).toBe(1);
+      expect(launched.output()).not.toMatch(STACK_FRAME);
+      const lines = launched.output().trim().split('\n');
+      expect(lines).toHaveLength(1);
+      expect(lines[0]).toMatch(/npm start.*DATABASE_URL/);
+    }, 30_000);
+  });
+
+  it('explains in one line, instead of crashing, when the postgres user cannot enter a folder above the data', async () => {
+    // A folder only its owner may enter, as `mktemp -d` makes it.
+    const closed = dataDir();
+    expect(statSync(closed).mode & 0o777).toBe(0o700);
+    const dir = join(closed, 'install');
+    mkdirSync(dir);
+    const launched = launch({
+      DATA_DIR: dir,
+      DATABASE_URL: `postgres://postgres@127.0.0.1:${await freePort()}/member_sync`,
+      EMBEDDED_PG_PORT: String(await freePort()),
+      REDIS_URL: TEST_REDIS_URL,
+      REDIS_KEY_PREFIX: prefix(),
+      HTTP_PORT: String(await freePort()),
+      HTTP_HOST: '127.0.0.1',
+      LOG_LEVEL: 'warn',
+    });
+    if (process.getuid?.() === 0) {
+      // As root, embedded PostgreSQL runs as `postgres`, which cannot enter `closed`.
+      expect(await launched.exited).toBe(1);
+      expect(launched.output()).not.toMatch(STACK_FRAME);
+      const last = launched.output().trim().split('\n').pop();
+      expect(last).toContain(`chmod o+x ${closed}`);
+      expect(last).toContain('DATABASE_URL');
+    } else {
+      // Any other user runs PostgreSQL as itself, and may enter its own folder.
+      try {
+        await waitFor(() => launched.output().includes('is up'), 30_000, 'startup', launched);
+      } finally {
+        launched.child.kill('SIGINT');
+      }
+      expect(await launched.exited).toBe(0);
+    }
+  }, 40_000);
 
   it('refuses a malformed variable with one line naming it', async () => {
     const launched = launch({ DATA_DIR: dataDir(), HTTP_PORT: 'eighty' });

@@ -4,10 +4,10 @@ import { AppConfig, Clock, CoreModule, ProblemFilter, createValidationPipe } fro
 import { AuditModule } from '@app/audit';
 import { CryptoModule } from '@app/crypto';
 import { IdentityModule } from '@app/identity';
+import { KeysModule } from '@app/keys';
 import { EPHI_LOG_KEYS, MembersModule } from '@app/members';
 import { VendorsModule } from '@app/vendors';
 import { GatewayModule } from './gateway/gateway.module';
-import { KeysAdminModule } from './keys/keys-admin.module';
 import { HealthModule } from './health/health.module';
 
 /** The HTTP process: wires the domain modules behind TLS, guards and the problem filter. */
@@ -28,7 +28,7 @@ export class ApiModule {
         IdentityModule,
         MembersModule,
         GatewayModule,
-        KeysAdminModule,
+        KeysModule,
         HealthModule,
         ...(options.imports ?? []),
       ],

@@ -1,4 +1,4 @@
-import { bootstrapProcess } from '@app/common/process/bootstrap';
+import { bootstrapProcess } from '@app/common';
 import { createApiApplication } from './http-app';
 
 // Runs only the HTTP API (`npm run start:api`); `npm start` runs API and worker together.

@@ -4,7 +4,8 @@ import { AdminCommandError, adminCommand } from './commands/admin.command';
 import { SeedCommandError, seedCommand } from './commands/seed.command';
 import { KeysCommandError, keysCommand } from './commands/keys.command';
 import { AuditCommandError, auditCommand } from './commands/audit.command';
-import { DomainError } from '@app/common';
+import { ConfigError, DomainError } from '@app/common';
+import { SetupRequired } from './launcher/first-run';
 import { ServiceUnavailable } from './launcher/services';
 
 const USAGE = `usage: npm run cli -- <command>
@@ -56,6 +57,8 @@ main(process.argv.slice(2)).catch((error: unknown) => {
     error instanceof KeysCommandError ||
     error instanceof AuditCommandError ||
     error instanceof ServiceUnavailable ||
+    error instanceof SetupRequired ||
+    error instanceof ConfigError ||
     error instanceof DomainError
   ) {
     console.error(error.message);

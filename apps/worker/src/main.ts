@@ -1,4 +1,4 @@
-import { bootstrapProcess } from '@app/common/process/bootstrap';
+import { bootstrapProcess } from '@app/common';
 import { createWorkerApplication } from './worker-app';
 
 // Runs only the BullMQ worker (`npm run start:worker`).

@@ -1,13 +1,11 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { DiscoveryModule } from '@nestjs/core';
 import { AppConfig, Clock, CoreModule } from '@app/common';
-import { AuditModule } from '@app/audit';
+import { AuditJobsModule, AuditModule } from '@app/audit';
 import { CryptoModule } from '@app/crypto';
+import { KeysModule } from '@app/keys';
 import { EPHI_LOG_KEYS, MembersModule } from '@app/members';
 import { JobsRunner } from './jobs/jobs-runner';
-import { RotateKeysJob } from './jobs/rotate-keys.job';
-import { AuditCheckpointJob } from './jobs/audit-checkpoint.job';
-import { DeliverAlertJob } from './jobs/deliver-alert.job';
 
 /** The background process: BullMQ job handlers (key rotation, audit checkpoints, alert delivery). */
 @Module({})
@@ -20,9 +18,11 @@ export class WorkerModule {
         DiscoveryModule,
         CryptoModule,
         AuditModule,
+        AuditJobsModule,
         MembersModule,
+        KeysModule,
       ],
-      providers: [JobsRunner, RotateKeysJob, AuditCheckpointJob, DeliverAlertJob],
+      providers: [JobsRunner],
     };
   }
 }

@@ -1,13 +1,10 @@
 import { createInterface } from 'node:readline';
 import { Module } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
-import { ADMIN_ROLES, AppConfig, CoreModule, loadAppConfig, type AdminRole } from '@app/common';
-import { readEnvironment } from '@app/common/process/bootstrap';
+import { ADMIN_ROLES, AppConfig, CoreModule, type AdminRole, readEnvironment } from '@app/common';
 import { AuditModule } from '@app/audit';
 import { CryptoModule } from '@app/crypto';
 import { AdminUsersService, IdentityModule } from '@app/identity';
-import { migrateUp } from '../launcher/migrations';
-import { resolveServices } from '../launcher/services';
+import { createCommandContext, prepareCommand } from '../launcher/command-context';
 
 export class AdminCommandError extends Error {}
 
@@ -25,9 +22,8 @@ export async function adminCommand(args: string[]): Promise<void> {
   }
   const env = readEnvironment();
   const password = env.ADMIN_PASSWORD ?? (await readPassword());
-  const { config } = await resolveServices(loadAppConfig(env), env, { mayStart: false });
-  await migrateUp(config.database);
-  const app = await NestFactory.createApplicationContext(AdminCliModule.with(config), { logger: ['error'] });
+  const config = await prepareCommand(env);
+  const app = await createCommandContext(AdminCliModule.with(config));
   try {
     const created = await app.get(AdminUsersService).create({ email, password, role });
     process.stdout.write(`${JSON.stringify(created)}\n`);

@@ -1,11 +1,8 @@
 import { Module } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
 import { SingleBar } from 'cli-progress';
-import { AppConfig, CoreModule, loadAppConfig } from '@app/common';
-import { readEnvironment } from '@app/common/process/bootstrap';
+import { AppConfig, CoreModule, readEnvironment } from '@app/common';
 import { AuditModule, AuditVerifierService } from '@app/audit';
-import { migrateUp } from '../launcher/migrations';
-import { resolveServices } from '../launcher/services';
+import { createCommandContext, prepareCommand } from '../launcher/command-context';
 
 export class AuditCommandError extends Error {}
 
@@ -18,9 +15,8 @@ export async function auditCommand(args: string[]): Promise<void> {
   const [action, ...rest] = args;
   if (action !== 'verify') throw new AuditCommandError('usage: audit verify [--full]');
   const env = readEnvironment();
-  const { config } = await resolveServices(loadAppConfig(env), env, { mayStart: false });
-  await migrateUp(config.database);
-  const app = await NestFactory.createApplicationContext(AuditCliModule.with(config), { logger: ['error'] });
+  const config = await prepareCommand(env);
+  const app = await createCommandContext(AuditCliModule.with(config));
   const bar = new SingleBar({
     format: ' verifying {bar} {percentage}% | {value}/{total} events',
     stream: process.stderr,

@@ -1,16 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { Module } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
 import { SingleBar } from 'cli-progress';
-import { AppConfig, CoreModule, loadAppConfig } from '@app/common';
-import { readEnvironment } from '@app/common/process/bootstrap';
+import { AppConfig, CoreModule, readEnvironment } from '@app/common';
 import { AuditModule } from '@app/audit';
 import { CryptoModule } from '@app/crypto';
+import { KeyRotationService, KeysModule } from '@app/keys';
 import { MembersModule } from '@app/members';
-import { KeyRotationService } from '../../../api/src/keys/key-rotation.service';
-import { KeysAdminModule } from '../../../api/src/keys/keys-admin.module';
-import { migrateUp } from '../launcher/migrations';
-import { resolveServices } from '../launcher/services';
+import { createCommandContext, prepareCommand } from '../launcher/command-context';
 
 export class KeysCommandError extends Error {}
 
@@ -22,9 +18,8 @@ export async function keysCommand(args: string[]): Promise<void> {
   const [action, ...rest] = args;
   if (action !== 'rotate') throw new KeysCommandError('usage: keys rotate [--reencrypt]');
   const env = readEnvironment();
-  const { config } = await resolveServices(loadAppConfig(env), env, { mayStart: false });
-  await migrateUp(config.database);
-  const app = await NestFactory.createApplicationContext(KeysCliModule.with(config), { logger: ['error'] });
+  const config = await prepareCommand(env);
+  const app = await createCommandContext(KeysCliModule.with(config));
   try {
     const rotations = app.get(KeyRotationService);
     const started = await rotations.start(
@@ -73,7 +68,7 @@ class KeysCliModule {
   static with(config: AppConfig) {
     return {
       module: KeysCliModule,
-      imports: [CoreModule.forRoot(config, 'cli'), CryptoModule, AuditModule, MembersModule, KeysAdminModule],
+      imports: [CoreModule.forRoot(config, 'cli'), CryptoModule, AuditModule, MembersModule, KeysModule],
     };
   }
 }

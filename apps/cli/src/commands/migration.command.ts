@@ -1,8 +1,7 @@
 import { readdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { MikroORM } from '@mikro-orm/postgresql';
-import { loadAppConfig, mikroOrmOptions } from '@app/common';
-import { readEnvironment } from '@app/common/process/bootstrap';
+import { loadAppConfig, mikroOrmOptions, readEnvironment } from '@app/common';
 import { migrateDown, migrateUp } from '../launcher/migrations';
 
 const MIGRATIONS_DIR = resolve(__dirname, '../../../../../migrations').replace(

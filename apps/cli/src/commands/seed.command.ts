@@ -1,16 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import { existsSync } from 'node:fs';
 import { Module } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
 import { SingleBar } from 'cli-progress';
-import { AppConfig, CoreModule, loadAppConfig } from '@app/common';
-import { readEnvironment } from '@app/common/process/bootstrap';
+import { AppConfig, CoreModule, readEnvironment } from '@app/common';
 import { AuditModule } from '@app/audit';
 import { CryptoModule } from '@app/crypto';
 import { IdentityModule } from '@app/identity';
 import { MemberSeeder, MembersModule } from '@app/members';
-import { migrateUp } from '../launcher/migrations';
-import { resolveServices } from '../launcher/services';
+import { createCommandContext, prepareCommand } from '../launcher/command-context';
 
 export class SeedCommandError extends Error {}
 
@@ -34,15 +30,10 @@ export async function seedCommand(args: string[]): Promise<void> {
   }
 
   const env = readEnvironment();
-  const { config } = await resolveServices(loadAppConfig(env), env, { mayStart: false });
-  // Members sealed under a key the API does not have would be unreadable: never invent one here.
-  if (config.keys.provider === 'local' && !existsSync(config.keys.localKekFile)) {
-    throw new SeedCommandError(
-      `No key-encryption key at ${config.keys.localKekFile}: run \`npm start\` once (it creates one) or set LOCAL_KEK_FILE.`,
-    );
-  }
-  await migrateUp(config.database);
-  const app = await NestFactory.createApplicationContext(SeedCliModule.with(config), { logger: ['error'] });
+  // Members sealed under a key the API does not have would be unreadable: a key file is only
+  // made for a database that holds no secrets yet (prepareCommand refuses otherwise).
+  const config = await prepareCommand(env);
+  const app = await createCommandContext(SeedCliModule.with(config));
   const bar = new SingleBar({
     stream: process.stderr,
     format:

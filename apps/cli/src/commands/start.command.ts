@@ -1,14 +1,9 @@
-import { existsSync } from 'node:fs';
-import { AppConfig, ConfigError, loadAppConfig } from '@app/common';
+import { AppConfig, ConfigError, loadAppConfig, onShutdownSignal, readEnvironment } from '@app/common';
 import { resolveServices, ServiceUnavailable } from '../launcher/services';
-import { onShutdownSignal, readEnvironment } from '@app/common/process/bootstrap';
-import { createApiApplication } from '../../../api/src/http-app';
-import { createWorkerApplication } from '../../../worker/src/worker-app';
-import { ensureDevCertificate } from '../launcher/dev-tls';
-import { ensureLocalKeyFile } from '../launcher/local-key-file';
-import { ensureAuditSigningKey } from '../launcher/audit-signing-key';
+import { createApiApplication } from '../../../api/src';
+import { createWorkerApplication } from '../../../worker/src';
+import { ensureInstallFiles, explainBootFailure, SetupRequired } from '../launcher/first-run';
 import { migrateUp } from '../launcher/migrations';
-import { UnwrapFailed } from '@app/crypto';
 
 export type StartMode = 'all' | 'api' | 'worker';
 
@@ -17,14 +12,13 @@ function fail(message: string): never {
   process.exit(1);
 }
 
-/** A database whose secrets were wrapped by another key-encryption key is the one start failure a newcomer meets. */
 function explainStartFailure(error: unknown): never {
-  if (error instanceof UnwrapFailed) {
-    fail(`The database at DATABASE_URL holds secrets wrapped by a different key-encryption key than LOCAL_KEK_FILE.
-Use the key file this database was created with, or point DATABASE_URL at another database
-(in development: drop the old one, e.g. \`dropdb member_sync\`, and start again).`);
+  try {
+    explainBootFailure(error);
+  } catch (explained) {
+    if (explained instanceof SetupRequired) fail(explained.message);
+    throw explained;
   }
-  throw error;
 }
 
 /**
@@ -40,27 +34,13 @@ export async function startCommand(mode: StartMode): Promise<void> {
     if (error instanceof ConfigError) fail(error.message);
     throw error;
   }
-  const production = config.env === 'production';
   const stops: Array<() => Promise<void>> = [];
 
-  if (!existsSync(config.tls.certFile) || !existsSync(config.tls.keyFile)) {
-    if (production) fail('TLS_CERT_FILE / TLS_KEY_FILE do not exist; production needs a real certificate.');
-    await ensureDevCertificate(config.tls.certFile, config.tls.keyFile);
-    console.log(`• generated a self-signed dev TLS certificate in ${config.tls.certFile}`);
-  }
-  if (config.keys.provider === 'local' && !existsSync(config.keys.localKekFile)) {
-    if (production) fail('LOCAL_KEK_FILE does not exist; production must mount its key file (or use a KMS).');
-    await ensureLocalKeyFile(config.keys.localKekFile);
-    console.log(`• generated a local key-encryption key file (mode 0600) in ${config.keys.localKekFile}`);
-  }
-
-  if (!existsSync(config.audit.signingKeyFile)) {
-    if (production)
-      fail('AUDIT_SIGNING_KEY_FILE does not exist; production must mount the checkpoint signing key.');
-    await ensureAuditSigningKey(config.audit.signingKeyFile);
-    console.log(
-      `• generated the audit checkpoint signing key (Ed25519, mode 0600) in ${config.audit.signingKeyFile}`,
-    );
+  try {
+    await ensureInstallFiles(config, (line) => console.log(line));
+  } catch (error) {
+    if (error instanceof SetupRequired) fail(error.message);
+    throw error;
   }
 
   let prepared;

@@ -3,9 +3,10 @@ import { join } from 'node:path';
 import type { ChildProcess } from 'node:child_process';
 import { AppConfig, loadAppConfig } from '@app/common';
 import { createDatabaseFor, probeDatabase, startEmbeddedPostgres } from './database';
+import { ServiceUnavailable } from './service-unavailable';
 import { REDIS_HELP, redisAnswers, redisServerOnPath, startLocalRedis } from './redis';
 
-export class ServiceUnavailable extends Error {}
+export { ServiceUnavailable };
 
 export function safeTarget(url: string): string {
   const u = new URL(url);
@@ -16,12 +17,14 @@ export function safeTarget(url: string): string {
  * Finds a PostgreSQL and a Redis to use: the configured ones if they answer (creating the database
  * if the server lacks it), else a dev fallback already running under DATA_DIR, else (when
  * `mayStart`, outside production) starts one. Returns the config pointing at what was found.
+ * Progress lines go to `say` (stdout by default; commands whose stdout is data pass stderr).
  */
 export async function resolveServices(
   config: AppConfig,
   env: Record<string, string | undefined>,
-  options: { mayStart: boolean },
+  options: { mayStart: boolean; say?: (line: string) => void },
 ): Promise<{ config: AppConfig; stops: Array<() => Promise<void>> }> {
+  const say = options.say ?? ((line: string) => console.log(line));
   const production = config.env === 'production';
   const overrides: Record<string, string> = {};
   const stops: Array<() => Promise<void>> = [];
@@ -29,7 +32,7 @@ export async function resolveServices(
   const probe = await probeDatabase(config.database.url);
   if (probe === 'missing-database') {
     await createDatabaseFor(config.database.url);
-    console.log(`• created the database on ${safeTarget(config.database.url)}`);
+    say(`• created the database on ${safeTarget(config.database.url)}`);
   } else if (probe === 'unreachable') {
     if (production)
       throw new ServiceUnavailable(
@@ -38,9 +41,9 @@ export async function resolveServices(
     const embeddedUrl = existingEmbeddedUrl(config.dataDir, config.devFallback.embeddedPgPort);
     if (embeddedUrl && (await probeDatabase(embeddedUrl)) === 'ok') {
       overrides.DATABASE_URL = embeddedUrl;
-      console.log('• PostgreSQL at DATABASE_URL does not answer; using the running embedded PostgreSQL');
+      say('• PostgreSQL at DATABASE_URL does not answer; using the running embedded PostgreSQL');
     } else if (options.mayStart) {
-      console.log(
+      say(
         `• PostgreSQL does not answer at ${safeTarget(config.database.url)}; starting an embedded PostgreSQL in ${join(config.dataDir, 'pg')}`,
       );
       const embedded = await startEmbeddedPostgres(config.dataDir, config.devFallback.embeddedPgPort);
@@ -48,7 +51,7 @@ export async function resolveServices(
       stops.push(() => embedded.stop());
     } else {
       throw new ServiceUnavailable(
-        'PostgreSQL does not answer at DATABASE_URL; start the service first (npm start).',
+        `PostgreSQL does not answer at DATABASE_URL (${safeTarget(config.database.url)}): keep \`npm start\` running in another terminal (it starts an embedded PostgreSQL when none answers), or set DATABASE_URL.`,
       );
     }
   }
@@ -59,10 +62,10 @@ export async function resolveServices(
     const localUrl = `redis://127.0.0.1:${config.devFallback.localRedisPort}`;
     if (await redisAnswers({ ...config.redis, url: localUrl })) {
       overrides.REDIS_URL = localUrl;
-      console.log('• Redis at REDIS_URL does not answer; using the running local redis-server');
+      say('• Redis at REDIS_URL does not answer; using the running local redis-server');
     } else if (options.mayStart) {
       if (!redisServerOnPath()) throw new ServiceUnavailable(REDIS_HELP);
-      console.log(
+      say(
         `• Redis does not answer at ${safeTarget(config.redis.url)}; starting redis-server in ${join(config.dataDir, 'redis')}`,
       );
       const local = await startLocalRedis(config.dataDir, config.devFallback.localRedisPort);
@@ -70,7 +73,7 @@ export async function resolveServices(
       stops.push(() => stopChild(local.child));
     } else {
       throw new ServiceUnavailable(
-        'Redis does not answer at REDIS_URL; start the service first (npm start).',
+        `Redis does not answer at REDIS_URL (${safeTarget(config.redis.url)}): keep \`npm start\` running in another terminal (it starts redis-server when none answers), or set REDIS_URL.`,
       );
     }
   }

@@ -4,7 +4,7 @@ import { AuditService, auditActor } from '@app/audit';
 import { Clock, JobQueues, type Actor, ResourceNotFound } from '@app/common';
 import { KeyRotation, KeyRotationRunner, viewOf, type KeyRotationView } from '@app/crypto';
 
-/** Starts KEK rotations (the worker does the re-wrapping) and reports their progress. */
+/** Starts KEK rotations, one at a time (the worker does the re-wrapping), and reports their progress. */
 @Injectable()
 export class KeyRotationService implements OnApplicationBootstrap {
   constructor(

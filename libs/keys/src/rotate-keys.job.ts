@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { AuditService } from '@app/audit';
 import { Clock, JobHandler, type JobContext, type JobPayloads } from '@app/common';
-import { KeyRotationRunner } from '@app/crypto';
+import { KeyRotationRunner, RotationBusy } from '@app/crypto';
 
 /** Runs (or resumes) a KEK rotation to the end and audits its completion. */
 @Injectable()
@@ -14,6 +14,8 @@ export class RotateKeysJob {
 
   @JobHandler('keys.rotate')
   async run(payload: JobPayloads['keys.rotate'], context: JobContext): Promise<void> {
+    // A retry after another worker finished the run has nothing to do (and audits nothing twice).
+    if ((await this.runner.find(payload.rotationId))?.status !== 'running') return;
     let rotation;
     try {
       rotation = await this.runner.run(
@@ -22,8 +24,10 @@ export class RotateKeysJob {
         (percent) => context.progress(percent),
       );
     } catch (error) {
-      // Retries resume from the committed cursor; only the last attempt marks the run failed.
-      if (context.final) await this.runner.fail(payload.rotationId, this.clock.now());
+      // Retries resume from the committed cursor; only the last attempt marks the run failed, and
+      // not when another worker holds the re-wrap lock (that worker is carrying the run on).
+      if (context.final && !(error instanceof RotationBusy))
+        await this.runner.fail(payload.rotationId, this.clock.now());
       throw error;
     }
     await this.audit.recordStandalone({

@@ -1,0 +1,2 @@
+export * from './keys.module';
+export * from './key-rotation.service';
