@@ -1,18 +1,9 @@
-import type { Actor } from '@app/common';
+import { SERVED_METHODS, type Actor } from '@app/common';
 import type { AuditRecord } from './audit.service';
 
-// Methods recorded by name (HTTP ones, and CLI for commands); anything else Node's parser lets
-// through (UNSUBSCRIBE, MKCALENDAR...) is OTHER, so a caller's method never overflows the trail.
-const AUDITED_METHODS: ReadonlySet<string> = new Set([
-  'GET',
-  'HEAD',
-  'POST',
-  'PUT',
-  'PATCH',
-  'DELETE',
-  'OPTIONS',
-  'CLI',
-]);
+// Methods recorded by name: the HTTP ones we serve, and CLI for commands. Anything else Node's
+// parser lets through (UNSUBSCRIBE, MKCALENDAR...) is OTHER, so a caller's method never overflows the trail.
+const CLI_METHOD = 'CLI';
 
 // The audit_event column sizes: request facts are cut to fit, so an insert never fails on them.
 const COLUMN = { ip: 45, userAgent: 256, route: 200 } as const;
@@ -20,7 +11,7 @@ const COLUMN = { ip: 45, userAgent: 256, route: 200 } as const;
 /** The audited method: one of the known names, or OTHER. */
 export function auditedMethod(method: string): string {
   const upper = method.toUpperCase();
-  return AUDITED_METHODS.has(upper) ? upper : 'OTHER';
+  return SERVED_METHODS.has(upper) || upper === CLI_METHOD ? upper : 'OTHER';
 }
 
 /** The who/where part of an audit event, from the caller and its request. */
