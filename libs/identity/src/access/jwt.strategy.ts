@@ -30,6 +30,7 @@ import { PartnersService } from '../partners/partners.service';
 import { peerCertificateThumbprint } from '../tokens/peer-certificate';
 import { RevocationService } from '../tokens/revocation.service';
 import { SigningKeysService } from '../tokens/signing-keys.service';
+import { VerifiedTokenCache, verifiedTokenKey } from './verified-token-cache';
 
 interface AccessTokenClaims {
   iss: string;
@@ -37,6 +38,7 @@ interface AccessTokenClaims {
   sub: string;
   jti?: string;
   exp: number;
+  nbf?: number;
   scope?: string;
   sid?: string;
   amr?: string[];
@@ -45,6 +47,10 @@ interface AccessTokenClaims {
 }
 
 const MFA_AMR = ['mfa', 'otp', 'hwk', 'swk', 'sc'];
+const CLOCK_TOLERANCE_SECONDS = 60;
+const VERIFIED_TOKENS_KEPT = 10_000;
+const bearerToken = ExtractJwt.fromAuthHeaderAsBearerToken();
+type PassportRequest = Parameters<Strategy['authenticate']>[0];
 
 // jsonwebtoken takes PEM text; exporting it for every request cost ~13% of a read's CPU. Key
 // objects are reused until the key set reloads, so their PEM is remembered with them.
@@ -62,10 +68,19 @@ function pemOf(key: KeyObject): string {
  * Verifies bearer tokens with passport-jwt: ours (ES256 only, our kid, our issuer and one of our
  * two audiences) and, when configured, an external OIDC issuer's admin tokens. `alg: none`, HMAC
  * algorithms and unknown keys never verify. Then it resolves the caller as a Principal.
+ *
+ * Our own tokens' verified claims are cached by token digest until `exp` (ES256 verification was a
+ * fifth of a read's CPU); the principal is resolved afresh on every request, hit or miss.
  */
 @Injectable()
 export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
   private readonly oidcKeys: JWTVerifyGetKey | null;
+  private readonly verifiedTokens = new VerifiedTokenCache<AccessTokenClaims>(
+    VERIFIED_TOKENS_KEPT,
+    CLOCK_TOLERANCE_SECONDS,
+  );
+  // A request whose token is being verified the slow way, and the cache key its claims go under.
+  private readonly verifying = new WeakMap<object, { key: string; rawToken: string }>();
 
   constructor(
     private readonly config: AppConfig,
@@ -75,18 +90,18 @@ export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
     private readonly revocations: RevocationService,
     private readonly adminUsers: AdminUsersService,
     private readonly adminSessions: AdminSessionsService,
-    clock: Clock,
+    private readonly clock: Clock,
   ) {
     const oidc = config.auth.adminOidc;
     // The key lookup needs `this`, which does not exist until super() returns.
     const late: { keyFor?: (rawToken: string) => Promise<KeyObject> } = {};
     super({
-      jwtFromRequest: ExtractJwt.fromAuthHeaderAsBearerToken(),
+      jwtFromRequest: bearerToken,
       algorithms: ['ES256', 'RS256', 'PS256'],
       issuer: [config.auth.issuer, ...(oidc ? [oidc.issuer] : [])],
       audience: [config.auth.partnerAudience, config.auth.adminAudience, ...(oidc ? [oidc.audience] : [])],
       passReqToCallback: true,
-      jsonWebTokenOptions: { clockTolerance: 60 },
+      jsonWebTokenOptions: { clockTolerance: CLOCK_TOLERANCE_SECONDS },
       secretOrKeyProvider: (
         _request: unknown,
         rawToken: string,
@@ -106,6 +121,64 @@ export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
       enumerable: true,
     });
     this.oidcKeys = oidc ? createRemoteJWKSet(new URL(oidc.jwksUrl), { timeoutDuration: 3000 }) : null;
+  }
+
+  /**
+   * passport's entry point (`this` is passport's per-request copy of the strategy). A cache hit
+   * skips only the signature and claim checks, and only while the uncached path would still accept
+   * the token: within exp + tolerance by the injected clock, and signed by a key still honoured.
+   * Anything else goes the uncached way, which also gives the precise refusal reason.
+   */
+  override authenticate(incoming: PassportRequest, options?: unknown): void {
+    // Nest hands passport the Fastify request; passport-jwt's types say Express.
+    const request = incoming as unknown as FastifyRequest;
+    const rawToken = bearerToken(incoming);
+    if (!rawToken) return super.authenticate(incoming, options);
+    const key = verifiedTokenKey(rawToken);
+    const hit = this.verifiedTokens.get(key, this.clock.nowSeconds());
+    if (!hit) return this.verifyThenAuthenticate(request, options, key, rawToken);
+    this.signingKeys.publicKeyFor(hit.kid).then(
+      (signingKey) => {
+        if (!signingKey) {
+          this.verifiedTokens.delete(key);
+          return this.verifyThenAuthenticate(request, options, key, rawToken);
+        }
+        // As passport-jwt does with validate()'s outcome: a thrown error is error(), a principal success().
+        this.validate(request, hit.claims).then(
+          (principal) => this.success(principal),
+          (error: unknown) => this.error(error as Error),
+        );
+      },
+      () => this.verifyThenAuthenticate(request, options, key, rawToken),
+    );
+  }
+
+  private verifyThenAuthenticate(
+    request: FastifyRequest,
+    options: unknown,
+    key: string,
+    rawToken: string,
+  ): void {
+    this.verifying.set(request, { key, rawToken });
+    super.authenticate(request as unknown as PassportRequest, options);
+  }
+
+  /** Called by validate() only after passport-jwt verified signature, algorithm, issuer, audience and time. */
+  private rememberVerified(request: FastifyRequest, claims: AccessTokenClaims): void {
+    const pending = this.verifying.get(request);
+    if (!pending) return;
+    this.verifying.delete(request);
+    // Only our own keys: an external issuer's JWKS can drop a key we would not hear about.
+    if (claims.iss !== this.config.auth.issuer || typeof claims.exp !== 'number') return;
+    if (claims.nbf !== undefined && typeof claims.nbf !== 'number') return;
+    const { kid } = decodeProtectedHeader(pending.rawToken);
+    if (typeof kid !== 'string') return;
+    this.verifiedTokens.set(pending.key, {
+      claims: Object.freeze({ ...claims }),
+      kid,
+      exp: claims.exp,
+      nbf: claims.nbf,
+    });
   }
 
   private async keyFor(rawToken: string): Promise<KeyObject> {
@@ -140,6 +213,7 @@ export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
   }
 
   async validate(request: FastifyRequest, claims: AccessTokenClaims): Promise<Principal> {
+    this.rememberVerified(request, claims);
     const audiences = Array.isArray(claims.aud) ? claims.aud : [claims.aud];
     const ours = claims.iss === this.config.auth.issuer;
     if (ours && audiences.includes(this.config.auth.partnerAudience))
