@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { BeforeApplicationShutdown, Inject, Injectable, Logger } from '@nestjs/common';
 import { EntityManager } from '@mikro-orm/postgresql';
 import type { Redis } from 'ioredis';
 import { AppConfig, Clock, DomainError, JobQueues, newId, REDIS, type Actor } from '@app/common';
@@ -8,6 +8,24 @@ import { AuditService } from './audit.service';
 import { Alert, AlertSeverity, AlertType } from './alert.entity';
 
 const AUTH_FAILURE_WINDOW_MS = 15 * 60 * 1000;
+/** Member reads are counted in memory and sent to Redis at most this long after the read… */
+const READS_FLUSH_MS = 100;
+/** …or at once when this many reads are waiting. */
+const READS_FLUSH_AT = 1000;
+
+/** Members read by one client in one clock hour, inside or outside business hours, not yet in Redis. */
+interface ReadCount {
+  clientId: string;
+  hour: number;
+  offHours: boolean;
+  members: number;
+}
+
+/** What `noteMemberReads` answers: the read never waits for Redis (one shared settled promise). */
+const NOTED = Promise.resolve();
+
+const bucketOf = (c: Pick<ReadCount, 'clientId' | 'hour' | 'offHours'>) =>
+  `${c.clientId}:${c.hour}:${c.offHours ? 'off' : 'in'}`;
 
 export class AlertNotFound extends DomainError {
   readonly type = 'not-found' as const;
@@ -17,8 +35,12 @@ export class AlertNotFound extends DomainError {
 }
 
 @Injectable()
-export class AlertsService {
+export class AlertsService implements BeforeApplicationShutdown {
   private readonly logger = new Logger('Alerts');
+  private readonly reads = new Map<string, ReadCount>();
+  private readsWaiting = 0;
+  private readsTimer: NodeJS.Timeout | null = null;
+  private readsSending: Promise<void> | null = null;
 
   constructor(
     private readonly em: EntityManager,
@@ -75,29 +97,100 @@ export class AlertsService {
 
   /**
    * Bulk-read rule: counts members read by one client per clock hour; past the threshold outside
-   * business hours, raises `bulk_read_off_hours` once for that hour.
+   * business hours, raises `bulk_read_off_hours` once for that hour. The read is not held up by
+   * Redis: counts gather in memory and are sent in one MULTI within `READS_FLUSH_MS` (see
+   * `flushReads`), so the alert is raised at most that much later.
    */
-  async noteMemberReads(clientId: string, members: number): Promise<void> {
-    if (members === 0) return;
+  noteMemberReads(clientId: string, members: number): Promise<void> {
+    if (members === 0) return NOTED;
     const now = this.clock.now();
     const hour = Math.floor(now.getTime() / 3_600_000);
-    const key = `${this.config.redis.keyPrefix}:reads:${clientId}:${hour}`;
-    const [[, total]] = (await this.redis.multi().incrby(key, members).expire(key, 7200).exec()) as [
-      [unknown, number],
-      unknown,
-    ];
-    if (
-      total > this.config.alertRules.bulkReadPerHour &&
-      !withinBusinessHours(now, this.config.alertRules.businessHours)
-    ) {
+    // Business hours are decided at the read, not at the flush, as when each read went to Redis.
+    const offHours = !withinBusinessHours(now, this.config.alertRules.businessHours);
+    const bucket = bucketOf({ clientId, hour, offHours });
+    const count = this.reads.get(bucket);
+    if (count) count.members += members;
+    else this.reads.set(bucket, { clientId, hour, offHours, members });
+    this.readsWaiting += 1;
+    if (this.readsWaiting >= READS_FLUSH_AT) void this.flushReads();
+    else if (!this.readsTimer) {
+      this.readsTimer = setTimeout(() => void this.flushReads(), READS_FLUSH_MS);
+      this.readsTimer.unref();
+    }
+    return NOTED;
+  }
+
+  /**
+   * Sends the counted reads to Redis and raises the alerts they cross; resolves when those are
+   * stored. Runs on a timer, before shutdown, and wherever a caller must see the alert now (tests).
+   */
+  flushReads(): Promise<void> {
+    if (this.readsTimer) clearTimeout(this.readsTimer);
+    this.readsTimer = null;
+    // One send at a time; counts noted meanwhile go in the next round of the same loop, so a
+    // caller awaiting this has seen every count noted before its call reach Redis.
+    this.readsSending ??= this.sendAllReads().finally(() => (this.readsSending = null));
+    return this.readsSending;
+  }
+
+  /** The process stops only after its last counts reached Redis, or 2 s (Redis may be down). */
+  async beforeApplicationShutdown(): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([this.flushReads(), new Promise((resolve) => (timer = setTimeout(resolve, 2000)))]);
+    clearTimeout(timer);
+  }
+
+  private async sendAllReads(): Promise<void> {
+    while (this.reads.size > 0) {
+      const counts = [...this.reads.values()];
+      this.reads.clear();
+      this.readsWaiting = 0;
+      // Refused: the counts are back in the map and the next read's timer retries them.
+      if (!(await this.sendReads(counts))) return;
+    }
+  }
+
+  /** Never rejects: counts that did not reach Redis are put back for the next flush (answers false). */
+  private async sendReads(counts: ReadCount[]): Promise<boolean> {
+    const key = (c: ReadCount) => `${this.config.redis.keyPrefix}:reads:${c.clientId}:${c.hour}`;
+    const multi = this.redis.multi();
+    for (const count of counts) multi.incrby(key(count), count.members).expire(key(count), 7200);
+    let totals: number[];
+    try {
+      const replies = (await multi.exec()) as Array<[Error | null, number]>;
+      totals = counts.map((_, i) => {
+        const [error, total] = replies[i * 2];
+        if (error) throw error;
+        return total;
+      });
+    } catch (error) {
+      for (const count of counts) {
+        const waiting = this.reads.get(bucketOf(count));
+        if (waiting) waiting.members += count.members;
+        else this.reads.set(bucketOf(count), { ...count });
+      }
+      this.logger.warn(
+        { error: error instanceof Error ? error.name : 'unknown' },
+        'member-read counts not sent to Redis; kept for the next flush',
+      );
+      return false;
+    }
+    for (const [i, count] of counts.entries()) {
+      if (!count.offHours || totals[i] <= this.config.alertRules.bulkReadPerHour) continue;
       await this.raise(
         'bulk_read_off_hours',
         'high',
-        `client:${clientId}`,
-        { membersReadThisHour: total },
+        `client:${count.clientId}`,
+        { membersReadThisHour: totals[i] },
         3_600_000,
+      ).catch((error: unknown) =>
+        this.logger.error(
+          { error: error instanceof Error ? error.name : 'unknown', subject: `client:${count.clientId}` },
+          'bulk-read alert not raised',
+        ),
       );
     }
+    return true;
   }
 
   /**

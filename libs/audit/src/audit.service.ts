@@ -1,9 +1,15 @@
 import { BeforeApplicationShutdown, Injectable, Logger } from '@nestjs/common';
 import { EntityManager } from '@mikro-orm/postgresql';
-import { AppConfig, Clock, JobQueues } from '@app/common';
+import { AppConfig, Clock, JobQueues, runPrepared } from '@app/common';
 import { AfterCommit } from './after-commit';
-import { AuditEvent, type ActorType, type AuditOutcome } from './audit-event.entity';
-import { chainHash, type ChainedEvent } from './chain/audit-chain';
+import type { ActorType, AuditOutcome } from './audit-event.entity';
+import {
+  APPEND_EVENTS,
+  appendValues,
+  chainEvents,
+  LOCK_CHAIN_HEAD,
+  type ChainHead,
+} from './chain/audit-append';
 
 /** What a caller says about an action. Never a field value, a body, a query-string value or a secret. */
 export interface AuditRecord {
@@ -36,6 +42,25 @@ interface Pending {
 }
 
 const MAX_GROUP = 500;
+/** After another writer moved the head under us, this many groups take the lock first instead of guessing. */
+const LOCKED_AFTER_MISS = 8;
+
+interface PgResult<R> {
+  rows: R[];
+}
+
+/** The pg connection behind MikroORM's pool (see `runPrepared`). */
+interface PgConnection {
+  query<R>(config: { name: string; text: string; values: readonly unknown[] }): Promise<PgResult<R>>;
+  query(text: string): Promise<PgResult<unknown> | Array<PgResult<unknown>>>;
+}
+
+interface PoolClient {
+  acquireConnection(): Promise<PgConnection>;
+  releaseConnection(connection: PgConnection): Promise<unknown>;
+}
+
+type HeadRow = { seq: string; hash: Buffer };
 
 /**
  * Appends events to the hash-chained audit trail. The chain head row is locked inside the
@@ -43,6 +68,9 @@ const MAX_GROUP = 500;
  * sequence numbers in commit order: no fork, no gap (a rolled-back write gives its numbers back).
  * Standalone events (reads, refusals) are group-committed: concurrent ones share one
  * transaction, and each caller is answered only after that transaction has committed.
+ * A group is one prepared statement (rows as `unnest` arrays, head moved in the same statement):
+ * while this process is the only writer it is one round trip, conditioned on the head it last
+ * wrote; otherwise BEGIN + lock the head, the statement, COMMIT (docs/audit.md).
  * Redis is never part of the write: the checkpoint job is asked for after the commit, best effort.
  */
 @Injectable()
@@ -51,6 +79,9 @@ export class AuditService implements BeforeApplicationShutdown {
   private pending: Pending[] = [];
   private flushing: Promise<void> | null = null;
   private readonly enqueuing = new Set<Promise<void>>();
+  /** The head this process last wrote, a guess only: the append statement checks it under the row lock. */
+  private lastHead: ChainHead | null = null;
+  private lockedGroups = 0;
 
   constructor(
     private readonly em: EntityManager,
@@ -65,12 +96,14 @@ export class AuditService implements BeforeApplicationShutdown {
    * the change it describes; the request is marked audited only when that transaction commits.
    */
   async record(em: EntityManager, event: AuditRecord): Promise<void> {
+    // The caller's transaction may still roll back: the next group re-reads the head under its lock.
+    this.lastHead = null;
     if (em.isInTransaction()) {
-      const seqs = await this.append(em, [event]);
+      const seqs = await this.appendLocked(em, [event]);
       this.afterCommit.run(em, () => this.committed([event], seqs));
       return;
     }
-    const seqs = await em.transactional((tx) => this.append(tx, [event]));
+    const seqs = await em.transactional((tx) => this.appendLocked(tx, [event]));
     this.committed([event], seqs);
   }
 
@@ -95,8 +128,9 @@ export class AuditService implements BeforeApplicationShutdown {
     const events = group.map((p) => p.event);
     let seqs: number[];
     try {
-      seqs = await this.em.fork().transactional((tx) => this.append(tx, events));
+      seqs = await this.appendGroup(events);
     } catch (error) {
+      this.lastHead = null;
       if (group.length === 1) {
         group[0].reject(error);
         return;
@@ -143,48 +177,76 @@ export class AuditService implements BeforeApplicationShutdown {
     clearTimeout(timer);
   }
 
-  private async append(tx: EntityManager, events: AuditRecord[]): Promise<number[]> {
-    const [head] = await tx.execute<Array<{ seq: string; hash: Buffer }>>(
-      'select seq, hash from audit_chain_head where id = 1 for update',
+  /** Appends under the chain-head lock inside `tx`'s transaction: two round trips on its connection. */
+  private async appendLocked(tx: EntityManager, events: AuditRecord[]): Promise<number[]> {
+    const [locked] = await runPrepared<HeadRow>(tx, LOCK_CHAIN_HEAD, []);
+    const head = { seq: Number(locked.seq), hash: locked.hash };
+    const chained = chainEvents(head, events, () => this.clock.now());
+    const [{ appended }] = await runPrepared<{ appended: number }>(
+      tx,
+      APPEND_EVENTS,
+      appendValues(chained.rows, head, chained.head),
     );
-    let seq = Number(head.seq);
-    let previous = head.hash;
-    const rows = events.map((event) => {
-      seq += 1;
-      const chained: ChainedEvent = {
-        seq,
-        occurredAt: event.occurredAt ?? this.clock.now(),
-        actorType: event.actorType,
-        actorId: event.actorId ?? null,
-        clientId: event.clientId ?? null,
-        partnerId: event.partnerId ?? null,
-        ip: event.ip ?? null,
-        userAgent: event.userAgent ?? null,
-        method: event.method ?? null,
-        route: event.route ?? null,
-        action: event.action,
-        resourceType: event.resourceType ?? null,
-        resourceIds: event.resourceIds ?? null,
-        purpose: event.purpose ?? null,
-        categories: event.categories ?? null,
-        outcome: event.outcome,
-        statusCode: event.statusCode ?? null,
-        reason: event.reason ?? null,
-        requestId: event.requestId ?? null,
-      };
-      previous = chainHash(previous, chained);
-      return {
-        ...chained,
-        actorType: event.actorType,
-        outcome: event.outcome,
-        resourceIds: chained.resourceIds ? [...chained.resourceIds] : null,
-        categories: chained.categories ? [...chained.categories] : null,
-        seq: String(seq),
-        hash: previous,
-      };
-    });
-    await tx.insertMany(AuditEvent, rows);
-    await tx.execute('update audit_chain_head set seq = ?, hash = ? where id = 1', [seq, previous]);
-    return rows.map((r) => Number(r.seq));
+    // Impossible while the lock is held; a guard, so a broken assumption fails loudly and writes nothing.
+    if (appended !== 1) throw new Error('the audit chain head moved under its lock');
+    return chained.rows.map((r) => r.seq);
+  }
+
+  /**
+   * A group in a transaction of its own, on a pooled connection without MikroORM's unit of work.
+   * First, when this process wrote the head last, one autocommitted statement conditioned on that
+   * head; if another writer moved it (0 appended, nothing written), BEGIN + lock the head in one
+   * round trip, the same statement on the locked head, COMMIT.
+   */
+  private async appendGroup(events: AuditRecord[]): Promise<number[]> {
+    const pool = this.em.getConnection().getKnex().client as unknown as PoolClient;
+    const connection = await pool.acquireConnection();
+    try {
+      const now = () => this.clock.now();
+      const guess = this.lockedGroups > 0 ? null : this.lastHead;
+      if (this.lockedGroups > 0) this.lockedGroups -= 1;
+      if (guess) {
+        const chained = chainEvents(guess, events, now);
+        const { rows } = await connection.query<{ appended: number }>({
+          ...APPEND_EVENTS,
+          values: appendValues(chained.rows, guess, chained.head),
+        });
+        if (rows[0].appended === 1) {
+          this.lastHead = chained.head;
+          return chained.rows.map((r) => r.seq);
+        }
+        this.lockedGroups = LOCKED_AFTER_MISS;
+      }
+      this.lastHead = null;
+      try {
+        const results = (await connection.query(
+          'begin; select seq, hash from audit_chain_head where id = 1 for update',
+        )) as Array<PgResult<HeadRow>>;
+        const [locked] = results[1].rows;
+        const head = { seq: Number(locked.seq), hash: locked.hash };
+        const chained = chainEvents(head, events, now);
+        const { rows } = await connection.query<{ appended: number }>({
+          ...APPEND_EVENTS,
+          values: appendValues(chained.rows, head, chained.head),
+        });
+        if (rows[0].appended !== 1) throw new Error('the audit chain head moved under its lock');
+        await connection.query('commit');
+        this.lastHead = chained.head;
+        return chained.rows.map((r) => r.seq);
+      } catch (error) {
+        await connection.query('rollback').catch(() => undefined);
+        throw error;
+      }
+    } finally {
+      // Never thrown: the group may have committed, and a throw here would make flush() write it twice.
+      await pool
+        .releaseConnection(connection)
+        .catch((error: unknown) =>
+          this.logger.warn(
+            { error: error instanceof Error ? error.name : 'unknown' },
+            'pool connection not released',
+          ),
+        );
+    }
   }
 }
