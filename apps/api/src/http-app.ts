@@ -4,7 +4,7 @@ import { type ModuleMetadata, RequestMethod, VersioningType } from '@nestjs/comm
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
-import helmet from '@fastify/helmet';
+import helmet, { type FastifyHelmetOptions } from '@fastify/helmet';
 import type { FastifyError } from 'fastify';
 import { Logger } from 'nestjs-pino';
 import {
@@ -36,6 +36,40 @@ export const TLS_CIPHERS = [
 ].join(':');
 
 export const HSTS_MAX_AGE_SECONDS = 31536000;
+
+const HELMET_OPTIONS: FastifyHelmetOptions = {
+  hsts: { maxAge: HSTS_MAX_AGE_SECONDS, includeSubDomains: true },
+  contentSecurityPolicy: {
+    directives: {
+      defaultSrc: ["'self'"],
+      styleSrc: ["'self'", "'unsafe-inline'"],
+      imgSrc: ["'self'", 'data:'],
+      scriptSrc: ["'self'"],
+      frameAncestors: ["'none'"],
+    },
+  },
+};
+
+/**
+ * The headers @fastify/helmet sets with these options, read once from its own output on a throwaway
+ * instance. The plugin itself rebuilds helmet's middleware (and re-parses the CSP) on every request,
+ * whatever its options; these headers never vary per request, so they are computed at boot instead.
+ */
+export async function helmetHeaders(options: FastifyHelmetOptions): Promise<ReadonlyArray<[string, string]>> {
+  const probe = new FastifyAdapter({ logger: false }).getInstance();
+  let headers: Array<[string, string]> = [];
+  await probe.register(helmet, options);
+  probe.get('/', (_request, reply) => {
+    // Helmet writes on the raw response; the names keep helmet's spelling, as on the wire today.
+    const raw = reply.raw as ServerResponse & { getRawHeaderNames(): string[] };
+    headers = raw.getRawHeaderNames().map((name) => [name, String(raw.getHeader(name))]);
+    return reply.send();
+  });
+  await probe.inject({ method: 'GET', url: '/' });
+  await probe.close();
+  if (headers.length === 0) throw new Error('helmet set no headers');
+  return headers;
+}
 
 // A request the router refused (path segment too long, malformed escape) is routed again to this
 // path, which no route serves, carrying its refusal: it then runs the usual hooks (security headers,
@@ -137,18 +171,16 @@ export async function configureApiApplication(app: NestFastifyApplication, confi
   app.flushLogs();
   auditEveryRequest(app);
 
-  await app.register(helmet, {
-    hsts: { maxAge: HSTS_MAX_AGE_SECONDS, includeSubDomains: true },
-    contentSecurityPolicy: {
-      directives: {
-        defaultSrc: ["'self'"],
-        styleSrc: ["'self'", "'unsafe-inline'"],
-        imgSrc: ["'self'", 'data:'],
-        scriptSrc: ["'self'"],
-        frameAncestors: ["'none'"],
-      },
-    },
-  });
+  const securityHeaders = await helmetHeaders(HELMET_OPTIONS);
+  // Where helmet's hook ran, on the raw response as helmet sets them, so every answer (errors,
+  // refusals, Swagger, the queue dashboard) carries exactly the same set.
+  app
+    .getHttpAdapter()
+    .getInstance()
+    .addHook('onRequest', (_request, reply, done) => {
+      for (const [name, value] of securityHeaders) reply.raw.setHeader(name, value);
+      done();
+    });
   refuseWhatTheFrameworkRefused(app);
   // Closed unless an allow-list is configured; only exact listed origins are ever echoed.
   if (config.http.corsOrigins.length > 0) {

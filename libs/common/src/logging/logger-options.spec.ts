@@ -1,8 +1,9 @@
+import { once } from 'node:events';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino, { type TransportSingleOptions } from 'pino';
-import { createLoggerOptions } from './logger-options';
+import { createLogDestination, createLoggerOptions, flushLogDestination } from './logger-options';
 
 // Synthetic canaries, shaped like identifiers and belonging to nobody.
 const CANARY = { ssn: '900-12-3456', email: 'canary.member+77@example.test' };
@@ -24,13 +25,31 @@ describe('createLoggerOptions', () => {
     expect((sut.transport as TransportSingleOptions).target).toMatch(/pino-pretty/);
   });
 
-  it('writes JSON to a log file even when pretty is asked for', () => {
-    const sut = createLoggerOptions({ level: 'info', pretty: true, file: '/tmp/x.log' });
-    expect((sut.transport as TransportSingleOptions).target).toBe('pino/file');
+  it('writes scrubbed JSON lines to a log file even when pretty is asked for', async () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'msync-file-')), 'logs', 'api.log');
+    const log = { level: 'info', pretty: true, file };
+    const sut = createLogDestination(log)!;
+    const logger = pino(createLoggerOptions(log), sut);
+    logger.info(`lookup for ${CANARY.email}`);
+    const text = await fileText(file);
+    expect(JSON.parse(text)).toMatchObject({ msg: 'lookup for [REDACTED:email]' });
   });
 
-  it('writes JSON to stdout when not pretty', () => {
-    expect(createLoggerOptions({ level: 'info', pretty: false }).transport).toBeUndefined();
+  it('writes JSON to stdout, asynchronously, when not pretty', () => {
+    const log = { level: 'info', pretty: false };
+    expect(createLoggerOptions(log).transport).toBeUndefined();
+    expect(createLogDestination(log)).toMatchObject({ fd: 1, sync: false });
+  });
+
+  it('has every line in the file once flushed at shutdown', async () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'msync-flush-')), 'api.log');
+    const log = { level: 'info', pretty: false, file };
+    const sut = createLogDestination(log)!;
+    const logger = pino(createLoggerOptions(log), sut);
+    await once(sut, 'ready');
+    for (let i = 0; i < 2000; i += 1) logger.info({ i }, 'line');
+    await flushLogDestination(sut);
+    expect(readFileSync(file, 'utf8').trim().split('\n')).toHaveLength(2000);
   });
 
   it('scrubs a line before the pretty transport prints it', async () => {

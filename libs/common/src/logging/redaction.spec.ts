@@ -140,6 +140,14 @@ describe('logger options', () => {
     expect(out).toContain('[REDACTED]');
   });
 
+  it('leaves the object it logs unchanged while censoring the line', () => {
+    const { logger, lines } = captureLogger(['givenName', 'identity']);
+    const change = { identity: { givenName: 'canary-kept' } };
+    logger.info({ change }, 'x');
+    expect(change.identity.givenName).toBe('canary-kept');
+    expect(lines.join('')).not.toContain('canary-kept');
+  });
+
   it('scrubs canaries inside a logged error message and stack', () => {
     const { logger, lines } = captureLogger();
     logger.error({ err: new Error(`duplicate key (ssn)=(${CANARY.ssn})`) }, 'insert failed');
