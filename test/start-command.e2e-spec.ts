@@ -54,11 +54,21 @@ async function waitFor(
 
 function getStatus(url: string): Promise<number> {
   return new Promise((resolve, reject) => {
-    get(url, { rejectUnauthorized: false }, (res) => {
+    get(url, { rejectUnauthorized: false, agent: false }, (res) => {
       res.resume();
       resolve(res.statusCode ?? 0);
     }).on('error', reject);
   });
+}
+
+/** Whether a process with this id still runs (signal 0 only checks). */
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 describe('npm start (the launcher)', () => {
@@ -131,6 +141,50 @@ describe('npm start (the launcher)', () => {
       expect(await second.exited).toBe(1);
       expect(second.output()).toContain('holds secrets wrapped by a different key-encryption key');
     }, 90_000);
+
+    it('serves from two API processes when API_PROCESSES=2, and Ctrl-C stops all of them', async () => {
+      // A database of its own: the one above already holds secrets wrapped by another key file.
+      const own = await createTestDatabase();
+      const httpPort = await freePort();
+      const launched = launch({
+        DATA_DIR: dataDir(),
+        DATABASE_URL: own.url,
+        REDIS_URL: TEST_REDIS_URL,
+        REDIS_KEY_PREFIX: prefix(),
+        HTTP_PORT: String(httpPort),
+        HTTP_HOST: '127.0.0.1',
+        API_PROCESSES: '2',
+        LOG_LEVEL: 'info',
+        LOG_PRETTY: 'false',
+      });
+      let servedBy: number[] = [];
+      try {
+        await waitFor(() => launched.output().includes('is up in 2 processes'), 90_000, 'startup', launched);
+        // A new connection per request: the cluster hands connections out round-robin.
+        for (let i = 0; i < 8; i++)
+          expect(await getStatus(`https://127.0.0.1:${httpPort}/api/v1/members`)).toBe(401);
+        // Which process answered shows in its request log line's pid (no header says so).
+        const requestLogPids = () =>
+          launched
+            .stdout()
+            .split('\n')
+            .filter((line) => line.startsWith('{'))
+            .map((line) => JSON.parse(line) as { pid?: number; req?: { path?: string }; res?: unknown })
+            .filter((entry) => entry.res && entry.req?.path?.startsWith('/api/v1/members'))
+            .map((entry) => entry.pid!);
+        await waitFor(() => requestLogPids().length >= 8, 10_000, 'request log lines', launched);
+        servedBy = [...new Set(requestLogPids())];
+        expect(servedBy).toHaveLength(2);
+        expect(servedBy).not.toContain(launched.child.pid);
+        for (const pid of servedBy) expect(isAlive(pid)).toBe(true);
+      } finally {
+        launched.child.kill('SIGINT');
+        await launched.exited;
+        await own.drop();
+      }
+      expect(launched.child.exitCode).toBe(0);
+      for (const pid of servedBy) expect(isAlive(pid)).toBe(false);
+    }, 120_000);
 
     it('explains how to get Redis when none answers and redis-server is not on PATH', async () => {
       const launched = launch({

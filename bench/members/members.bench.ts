@@ -7,7 +7,12 @@ import { isDeepStrictEqual } from 'node:util';
 import { SingleBar } from 'cli-progress';
 import { Client } from 'pg';
 import { MemberSeeder, SyntheticMemberGenerator } from '@app/members';
-import { defaultBenchStackOptions, startBenchStack, type BenchStack } from '../support/bench-stack';
+import {
+  defaultBenchStackOptions,
+  startBenchStack,
+  type ApiProcesses,
+  type BenchStack,
+} from '../support/bench-stack';
 import { CpuAccount, machineBusy, type CpuBreakdown } from '../support/cpu-account';
 import { CpuProfiler, type ProfileSummary } from '../support/cpu-profile';
 import { expectStatus, httpsJson } from '../support/https-json';
@@ -16,7 +21,17 @@ import { round } from '../support/latency-stats';
 import { LoadClient } from '../support/load-client';
 import type { ListResult, ReadResult } from '../support/load-tasks';
 
-const TARGETS = { readShareOfRawSelect: 0.25, readP99Ms: 25, listGrowth: 1.2 };
+/** Issue 9's targets, the one place the bench keeps them: the table and the report judge against these. */
+const TARGETS = {
+  /** Reads by id at `--connections` keep-alive HTTPS connections vs raw PK selects on as many connections, same run. */
+  readShareOfRawSelect: 0.4,
+  readP99Ms: 25,
+  /** Reads by id, one keep-alive connection, sequential requests. */
+  singleConnectionReadP50Ms: 2,
+  listP99Ms: 30,
+  /** List latency at the largest size vs the smallest (p50 and p99). */
+  listGrowth: 1.2,
+};
 /** Background CPU (cores) under which the machine counts as quiet enough to measure. */
 const QUIET_CORES = 0.25;
 /** A run during which other work used more than this is measured again. */
@@ -35,6 +50,8 @@ interface Options {
   readSample: number;
   profile: boolean;
   waitQuietSeconds: number;
+  /** The multi-process read run: this many API processes on one port, as API_PROCESSES starts them (1 = skip). */
+  apiProcesses: number;
 }
 
 interface DatabaseWork {
@@ -43,23 +60,36 @@ interface DatabaseWork {
   rowsFetched: number;
 }
 
+type Accounted<T> = T & {
+  cpu: CpuBreakdown | null;
+  /** API process CPU per request (warm-up included, as the accounting spans it), µs. */
+  cpuPerReadUs: number | null;
+};
+
 interface SizeResult {
   members: number;
   seeding: { members: number; seconds: number; perSecond: number };
   reads: {
-    api: ReadResult & { cpu: CpuBreakdown | null; databasePerRequest: DatabaseWork };
+    api: Accounted<ReadResult> & { databasePerRequest: DatabaseWork };
     rawSelect: ReadResult & { cpu: CpuBreakdown | null };
     share: number;
+    /** One keep-alive connection, sequential requests; the raw select on one connection beside it. */
+    singleConnection: { api: Accounted<ReadResult>; rawSelect: ReadResult };
+    /** The same read load against several API processes sharing one port (null with --api-processes 1). */
+    processes: { count: number; api: Accounted<ReadResult>; share: number } | null;
   };
   list: ListResult & { cpu: CpuBreakdown | null };
   /** Attempts per phase (a run during which other work used the machine is repeated) and the idle check before. */
-  conditions: Record<'reads' | 'rawSelect' | 'list', { attempts: number; backgroundCores: number | null }>;
+  conditions: Record<
+    'reads' | 'rawSelect' | 'singleConnection' | 'rawSingleConnection' | 'processes' | 'list',
+    { attempts: number; backgroundCores: number | null } | null
+  >;
   profile?: ProfileSummary;
 }
 
 const USAGE = `usage: npm run bench -- members [--list-sizes 10000,1000000] [--connections 32] [--duration 15]
        [--warmup 3] [--seed 20261123] [--batch-size 1000] [--walks 40] [--pages 5] [--read-sample 20000]
-       [--wait-quiet 120] [--profile]`;
+       [--wait-quiet 120] [--api-processes 2] [--profile]`;
 
 function parseOptions(argv: string[]): Options {
   const value = (name: string) => {
@@ -88,6 +118,7 @@ function parseOptions(argv: string[]): Options {
     readSample: int('--read-sample', 20000),
     profile: argv.includes('--profile'),
     waitQuietSeconds: int('--wait-quiet', 120, 0),
+    apiProcesses: int('--api-processes', 2),
   };
 }
 
@@ -142,6 +173,22 @@ interface Measured<T> {
   attempts: number;
   backgroundCores: number | null;
 }
+
+/** API CPU seconds over the requests served while they were accounted (warm-up included), in µs. */
+function cpuPerRead(measured: Measured<ReadResult>): number | null {
+  const { cpu, result } = measured;
+  const served = result.requests + result.errors + result.warmupRequests;
+  return cpu && served ? Math.round((cpu.apiCpuSeconds / served) * 1e6) : null;
+}
+
+const accounted = (measured: Measured<ReadResult>): Accounted<ReadResult> => ({
+  ...measured.result,
+  cpu: measured.cpu,
+  cpuPerReadUs: cpuPerRead(measured),
+});
+
+const conditionsOf = (measured: Measured<unknown> | null) =>
+  measured ? { attempts: measured.attempts, backgroundCores: measured.backgroundCores } : null;
 
 /**
  * Runs a phase on a quiet machine and accounts its CPU; if other work used the machine meanwhile
@@ -242,23 +289,93 @@ function gitState(): { commit: string | null; uncommittedFiles: number | null } 
   }
 }
 
-function printTable(results: SizeResult[], options: Options, environment: Record<string, unknown>): string[] {
+interface Verdict {
+  target: string;
+  members: number;
+  value: number;
+  /** The raw baseline from the same run, where the target compares with one. */
+  baseline?: number;
+  pass: boolean;
+}
+
+/** Every target judged per list size (and the list's growth across sizes): the table and the report show these. */
+function judge(results: SizeResult[]): Verdict[] {
+  const verdicts: Verdict[] = [];
+  for (const r of results) {
+    const at = (target: string, value: number, pass: boolean, baseline?: number) =>
+      verdicts.push({
+        target,
+        members: r.members,
+        value,
+        pass,
+        ...(baseline === undefined ? {} : { baseline }),
+      });
+    at(
+      'readShare',
+      r.reads.share,
+      r.reads.share >= TARGETS.readShareOfRawSelect,
+      r.reads.rawSelect.perSecond,
+    );
+    at('readP99Ms', r.reads.api.p99, r.reads.api.p99 <= TARGETS.readP99Ms, r.reads.rawSelect.p99);
+    at('readErrors', r.reads.api.errors, r.reads.api.errors === 0);
+    if (r.reads.processes) {
+      const p = r.reads.processes;
+      at('processesReadShare', p.share, p.share >= TARGETS.readShareOfRawSelect, r.reads.rawSelect.perSecond);
+      at('processesReadP99Ms', p.api.p99, p.api.p99 <= TARGETS.readP99Ms, r.reads.rawSelect.p99);
+      at('processesReadErrors', p.api.errors, p.api.errors === 0);
+    }
+    const one = r.reads.singleConnection;
+    at(
+      'singleConnectionReadP50Ms',
+      one.api.p50,
+      one.api.p50 <= TARGETS.singleConnectionReadP50Ms,
+      one.rawSelect.p50,
+    );
+    at('listP99Ms', r.list.all.p99, r.list.all.p99 <= TARGETS.listP99Ms);
+  }
+  if (results.length >= 2) {
+    const small = results[0];
+    const large = results[results.length - 1];
+    for (const q of ['p50', 'p99'] as const) {
+      const growth = round(large.list.all[q] / small.list.all[q], 3);
+      verdicts.push({
+        target: `list${q.toUpperCase()}Growth`,
+        members: large.members,
+        value: growth,
+        baseline: small.members,
+        pass: growth <= TARGETS.listGrowth,
+      });
+    }
+  }
+  return verdicts;
+}
+
+function printTable(
+  results: SizeResult[],
+  verdicts: Verdict[],
+  options: Options,
+  environment: Record<string, unknown>,
+): string[] {
   const rows: Array<[string, ...string[]]> = [];
   const pass = (ok: boolean) => (ok ? 'PASS' : 'FAIL');
+  const n = options.apiProcesses;
   rows.push(['', ...results.map((r) => `${fmt(r.members)} members`)]);
   rows.push([
     'seeding (members/s)',
     ...results.map((r) => `${fmt(r.seeding.perSecond)} (${fmt(r.seeding.seconds)} s)`),
   ]);
-  rows.push(['GET /api/v1/members/{id} req/s', ...results.map((r) => fmt(r.reads.api.perSecond))]);
+  const cpu = (c: CpuBreakdown | null | undefined) =>
+    c ? [c.api, c.postgres, c.redis, c.load, c.irq, c.other].map((v) => fmt(v, 2)).join(' / ') : '-';
+  const latency = (s: { p50: number; p99: number } | undefined) =>
+    s ? `${fmt(s.p50, 2)} / ${fmt(s.p99, 2)}` : '-';
   rows.push([
-    '  p50 / p99 ms',
-    ...results.map((r) => `${fmt(r.reads.api.p50, 2)} / ${fmt(r.reads.api.p99, 2)}`),
+    `GET /api/v1/members/{id}, 1 API process, ${options.connections} conn req/s`,
+    ...results.map((r) => fmt(r.reads.api.perSecond)),
   ]);
+  rows.push(['  p50 / p99 ms', ...results.map((r) => latency(r.reads.api))]);
   rows.push(['  errors (non-2xx + socket)', ...results.map((r) => fmt(r.reads.api.errors))]);
-  const cpu = (c: CpuBreakdown | null) =>
-    c ? [c.api, c.postgres, c.redis, c.load, c.irq, c.other].map((n) => fmt(n, 2)).join(' / ') : '-';
   rows.push(['  cores: API/pg/redis/load/irq/other', ...results.map((r) => cpu(r.reads.api.cpu))]);
+  rows.push(['  API CPU per read (µs)', ...results.map((r) => fmt(r.reads.api.cpuPerReadUs ?? Number.NaN))]);
   rows.push([
     '  DB per request: transactions / rows in',
     ...results.map(
@@ -266,38 +383,113 @@ function printTable(results: SizeResult[], options: Options, environment: Record
         `${fmt(r.reads.api.databasePerRequest.transactions, 2)} / ${fmt(r.reads.api.databasePerRequest.rowsInserted, 2)}`,
     ),
   ]);
-  rows.push(['raw pg SELECT by id q/s', ...results.map((r) => fmt(r.reads.rawSelect.perSecond))]);
   rows.push([
-    '  p50 / p99 ms',
-    ...results.map((r) => `${fmt(r.reads.rawSelect.p50, 2)} / ${fmt(r.reads.rawSelect.p99, 2)}`),
+    `raw pg SELECT by id, ${options.connections} conn q/s`,
+    ...results.map((r) => fmt(r.reads.rawSelect.perSecond)),
   ]);
+  rows.push(['  p50 / p99 ms', ...results.map((r) => latency(r.reads.rawSelect))]);
   rows.push(['  cores: API/pg/redis/load/irq/other', ...results.map((r) => cpu(r.reads.rawSelect.cpu))]);
+  if (n > 1) {
+    rows.push([
+      `GET /api/v1/members/{id}, ${n} API processes, ${options.connections} conn req/s`,
+      ...results.map((r) => fmt(r.reads.processes?.api.perSecond ?? Number.NaN)),
+    ]);
+    rows.push(['  p50 / p99 ms', ...results.map((r) => latency(r.reads.processes?.api))]);
+    rows.push([
+      '  errors (non-2xx + socket)',
+      ...results.map((r) => fmt(r.reads.processes?.api.errors ?? Number.NaN)),
+    ]);
+    rows.push([
+      '  cores: API (all)/pg/redis/load/irq/other',
+      ...results.map((r) => cpu(r.reads.processes?.api.cpu)),
+    ]);
+    rows.push([
+      '  API CPU per read (µs)',
+      ...results.map((r) => fmt(r.reads.processes?.api.cpuPerReadUs ?? Number.NaN)),
+    ]);
+  }
   rows.push([
-    `reads vs raw (≥ ${TARGETS.readShareOfRawSelect * 100}%)`,
-    ...results.map(
-      (r) => `${fmt(r.reads.share * 100, 1)}% ${pass(r.reads.share >= TARGETS.readShareOfRawSelect)}`,
-    ),
+    'GET /api/v1/members/{id}, 1 conn p50 / p99 ms',
+    ...results.map((r) => latency(r.reads.singleConnection.api)),
   ]);
   rows.push([
-    `read p99 (≤ ${TARGETS.readP99Ms} ms)`,
-    ...results.map((r) => `${fmt(r.reads.api.p99, 2)} ${pass(r.reads.api.p99 <= TARGETS.readP99Ms)}`),
+    '  API CPU per read (µs)',
+    ...results.map((r) => fmt(r.reads.singleConnection.api.cpuPerReadUs ?? Number.NaN)),
+  ]);
+  rows.push([
+    'raw pg SELECT by id, 1 conn p50 / p99 ms',
+    ...results.map((r) => latency(r.reads.singleConnection.rawSelect)),
   ]);
   rows.push([
     `list limit=50 p50 / p99 ms (n=${options.walks * options.pagesPerWalk})`,
-    ...results.map((r) => `${fmt(r.list.all.p50, 2)} / ${fmt(r.list.all.p99, 2)}`),
+    ...results.map((r) => latency(r.list.all)),
   ]);
   rows.push(['  cores: API/pg/redis/load/irq/other', ...results.map((r) => cpu(r.list.cpu))]);
   rows.push([
     '  first page / cursor pages p50',
     ...results.map((r) => `${fmt(r.list.firstPage.p50, 2)} / ${fmt(r.list.cursorPages.p50, 2)}`),
   ]);
+  if (results.some((r) => r.profile)) {
+    rows.push([
+      'profile of the 1-process reads: busy ms',
+      ...results.map((r) => fmt(r.profile?.busyMs ?? Number.NaN)),
+    ]);
+    const components = results.find((r) => r.profile)!.profile!.byComponent.map((c) => c.component);
+    for (const component of components)
+      rows.push([
+        `  ${component} (% of busy)`,
+        ...results.map((r) =>
+          fmt(r.profile?.byComponent.find((c) => c.component === component)?.share ?? Number.NaN, 1),
+        ),
+      ]);
+  }
+  const attempts = (c: SizeResult['conditions'][keyof SizeResult['conditions']]) =>
+    c ? String(c.attempts) : '-';
   rows.push([
-    'attempts: reads / raw / list',
-    ...results.map(
-      (r) =>
-        `${r.conditions.reads.attempts} / ${r.conditions.rawSelect.attempts} / ${r.conditions.list.attempts}`,
+    `attempts: reads / raw / 1 conn / raw 1 conn / ${n} proc / list`,
+    ...results.map((r) =>
+      [
+        r.conditions.reads,
+        r.conditions.rawSelect,
+        r.conditions.singleConnection,
+        r.conditions.rawSingleConnection,
+        r.conditions.processes,
+        r.conditions.list,
+      ]
+        .map(attempts)
+        .join(' / '),
     ),
   ]);
+
+  // The targets, each beside the raw baseline it is judged against.
+  const cell = (target: string, members: number, show: (v: Verdict) => string) => {
+    const v = verdicts.find((x) => x.target === target && x.members === members);
+    return v ? `${show(v)} ${pass(v.pass)}` : '-';
+  };
+  const targetRow = (label: string, target: string, show: (v: Verdict) => string) =>
+    rows.push([label, ...results.map((r) => cell(target, r.members, show))]);
+  rows.push(['', ...results.map(() => '')]);
+  rows.push(['targets (issue 9)', ...results.map((r) => `${fmt(r.members)} members`)]);
+  const pct = (v: Verdict) => `${fmt(v.value * 100, 1)}% of ${fmt(v.baseline ?? Number.NaN)} q/s`;
+  const ms = (v: Verdict) =>
+    `${fmt(v.value, 2)} ms${v.baseline === undefined ? '' : ` (raw ${fmt(v.baseline, 2)})`}`;
+  targetRow(
+    `read ${options.connections} conn, 1 process ≥ ${TARGETS.readShareOfRawSelect * 100}% of raw`,
+    'readShare',
+    pct,
+  );
+  targetRow(`  p99 ≤ ${TARGETS.readP99Ms} ms`, 'readP99Ms', ms);
+  if (n > 1) {
+    targetRow(
+      `read ${options.connections} conn, ${n} processes ≥ ${TARGETS.readShareOfRawSelect * 100}% of raw`,
+      'processesReadShare',
+      pct,
+    );
+    targetRow(`  p99 ≤ ${TARGETS.readP99Ms} ms`, 'processesReadP99Ms', ms);
+  }
+  targetRow(`read 1 conn p50 ≤ ${TARGETS.singleConnectionReadP50Ms} ms`, 'singleConnectionReadP50Ms', ms);
+  targetRow(`list limit=50 p99 ≤ ${TARGETS.listP99Ms} ms`, 'listP99Ms', ms);
+
   const lines = [
     `members bench: ${String(environment.cpus)} vCPU (${String(environment.cpuModel)}), Node ${process.version}, PostgreSQL ${String(environment.postgres)}`,
     `${options.connections} keep-alive HTTPS connections, ${options.seconds} s after ${options.warmupSeconds} s warm-up; raw pg: Pool of ${options.connections}, same ids`,
@@ -306,18 +498,26 @@ function printTable(results: SizeResult[], options: Options, environment: Record
   const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
   for (const row of rows)
     lines.push(
-      row.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]) : cell.padStart(widths[c]))).join('   '),
+      row
+        .map((cell, c) => (c === 0 ? cell.padEnd(widths[c]) : cell.padStart(widths[c])))
+        .join('   ')
+        .trimEnd(),
     );
-  if (results.length >= 2) {
-    const small = results[0];
-    const large = results[results.length - 1];
-    const p50 = large.list.all.p50 / small.list.all.p50;
-    const p99 = large.list.all.p99 / small.list.all.p99;
+  const growth = verdicts.filter((v) => v.target.startsWith('list') && v.target.endsWith('Growth'));
+  if (growth.length) {
+    const [p50, p99] = growth;
     lines.push(
       '',
-      `list latency ${fmt(large.members)} vs ${fmt(small.members)} (≤ ${TARGETS.listGrowth}×): p50 ${fmt(p50, 2)}× ${pass(p50 <= TARGETS.listGrowth)}, p99 ${fmt(p99, 2)}× ${pass(p99 <= TARGETS.listGrowth)}`,
+      `list latency ${fmt(p50.members)} vs ${fmt(p50.baseline ?? Number.NaN)} (≤ ${TARGETS.listGrowth}×): p50 ${fmt(p50.value, 2)}× ${pass(p50.pass)}, p99 ${fmt(p99.value, 2)}× ${pass(p99.pass)}`,
     );
   }
+  const failed = verdicts.filter((v) => !v.pass);
+  lines.push(
+    '',
+    failed.length
+      ? `${failed.length} of ${verdicts.length} checks FAIL: ${failed.map((v) => `${v.target}@${fmt(v.members)}`).join(', ')}`
+      : `all ${verdicts.length} checks PASS`,
+  );
   return lines;
 }
 
@@ -354,6 +554,7 @@ export async function membersBench(argv: string[]): Promise<void> {
     let organizationId: string | undefined;
     let seeded = 0;
     let token: (() => Promise<string>) | undefined;
+    let cluster: ApiProcesses | undefined;
     for (const size of options.listSizes) {
       log(
         `• seeding members ${fmt(seeded)}..${fmt(size)} (seed ${options.seed}) through the encryption path`,
@@ -429,6 +630,64 @@ export async function membersBench(argv: string[]): Promise<void> {
       );
 
       log(
+        `• ${fmt(size)}: GET /api/v1/members/{id} and raw pg SELECT by id, 1 connection, ${options.seconds} s each`,
+      );
+      const singleConnection = await measure(options, account, () =>
+        load.run({
+          kind: 'http-reads',
+          baseUrl: stack.baseUrl,
+          token: bearer,
+          ids,
+          connections: 1,
+          warmupSeconds: options.warmupSeconds,
+          seconds: options.seconds,
+        }),
+      );
+      const rawSingleConnection = await measure(options, account, () =>
+        load.run({
+          kind: 'pg-reads',
+          databaseUrl: stack.databaseUrl,
+          ids,
+          connections: 1,
+          warmupSeconds: options.warmupSeconds,
+          seconds: options.seconds,
+        }),
+      );
+
+      let processes: Measured<ReadResult> | null = null;
+      if (options.apiProcesses > 1) {
+        if (!cluster) {
+          log(
+            `• starting ${options.apiProcesses} API processes on one port (the launcher's API_PROCESSES cluster)`,
+          );
+          cluster = await stack.startApiProcesses(options.apiProcesses);
+        }
+        const apis = cluster;
+        expectStatus(
+          await httpsJson(stack.ca, 'GET', `${apis.baseUrl}/api/v1/members/${ids[0]}`, { token: bearer }),
+          200,
+          'read through the API processes',
+        );
+        log(
+          `• ${fmt(size)}: GET /api/v1/members/{id}, ${options.apiProcesses} API processes, ${options.connections} connections, ${options.seconds} s`,
+        );
+        processes = await measure(
+          options,
+          new CpuAccount(load.pid, stack.databaseName, () => apis.pids()),
+          () =>
+            load.run({
+              kind: 'http-reads',
+              baseUrl: apis.baseUrl,
+              token: bearer,
+              ids,
+              connections: options.connections,
+              warmupSeconds: options.warmupSeconds,
+              seconds: options.seconds,
+            }),
+        );
+      }
+
+      log(
         `• ${fmt(size)}: GET /api/v1/members?limit=50, ${options.walks} walks of ${options.pagesPerWalk} pages`,
       );
       const listToken = await token();
@@ -451,27 +710,35 @@ export async function membersBench(argv: string[]): Promise<void> {
           perSecond: Math.round(seeding.members / seeding.seconds),
         },
         reads: {
-          api: { ...api.result, cpu: api.cpu, databasePerRequest },
+          api: { ...accounted(api), databasePerRequest },
           rawSelect: { ...rawSelect.result, cpu: rawSelect.cpu },
           share: round(api.result.perSecond / rawSelect.result.perSecond, 4),
+          singleConnection: { api: accounted(singleConnection), rawSelect: rawSingleConnection.result },
+          processes: processes && {
+            count: options.apiProcesses,
+            api: accounted(processes),
+            share: round(processes.result.perSecond / rawSelect.result.perSecond, 4),
+          },
         },
         list: { ...list.result, cpu: list.cpu },
         conditions: {
-          reads: { attempts: api.attempts, backgroundCores: api.backgroundCores },
-          rawSelect: { attempts: rawSelect.attempts, backgroundCores: rawSelect.backgroundCores },
-          list: { attempts: list.attempts, backgroundCores: list.backgroundCores },
+          reads: conditionsOf(api),
+          rawSelect: conditionsOf(rawSelect),
+          singleConnection: conditionsOf(singleConnection),
+          rawSingleConnection: conditionsOf(rawSingleConnection),
+          processes: conditionsOf(processes),
+          list: conditionsOf(list),
         },
         ...(profile ? { profile } : {}),
       });
       log(
-        `  reads ${fmt(api.result.perSecond)} req/s (p99 ${fmt(api.result.p99, 1)} ms), raw ${fmt(rawSelect.result.perSecond)} q/s, list p50 ${fmt(list.result.all.p50, 1)} ms`,
+        `  reads ${fmt(api.result.perSecond)} req/s (p99 ${fmt(api.result.p99, 1)} ms), raw ${fmt(rawSelect.result.perSecond)} q/s, 1 conn p50 ${fmt(singleConnection.result.p50, 2)} ms, ${processes ? `${options.apiProcesses} processes ${fmt(processes.result.perSecond)} req/s, ` : ''}list p50 ${fmt(list.result.all.p50, 1)} ms`,
       );
     }
 
-    const lines = printTable(results, options, environment);
+    const verdicts = judge(results);
+    const lines = printTable(results, verdicts, options, environment);
     process.stdout.write(`\n${lines.join('\n')}\n`);
-    const small = results[0];
-    const large = results[results.length - 1];
     const report = {
       benchmark: 'members',
       startedAt: startedAt.toISOString(),
@@ -480,28 +747,7 @@ export async function membersBench(argv: string[]): Promise<void> {
       options,
       targets: TARGETS,
       results,
-      verdicts: {
-        reads: results.map((r) => ({
-          members: r.members,
-          shareOfRawSelect: r.reads.share,
-          sharePass: r.reads.share >= TARGETS.readShareOfRawSelect,
-          p99Ms: r.reads.api.p99,
-          p99Pass: r.reads.api.p99 <= TARGETS.readP99Ms,
-          errorsPass: r.reads.api.errors === 0,
-        })),
-        list:
-          results.length >= 2
-            ? {
-                from: small.members,
-                to: large.members,
-                p50Growth: round(large.list.all.p50 / small.list.all.p50, 3),
-                p99Growth: round(large.list.all.p99 / small.list.all.p99, 3),
-                pass:
-                  large.list.all.p50 / small.list.all.p50 <= TARGETS.listGrowth &&
-                  large.list.all.p99 / small.list.all.p99 <= TARGETS.listGrowth,
-              }
-            : null,
-      },
+      verdicts,
       table: lines,
     };
     const file = join(reportsDir(), `members-${stamp(startedAt)}.json`);

@@ -2,12 +2,13 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { extname, join } from 'node:path';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Redis } from 'ioredis';
 import { Client } from 'pg';
 import { AppConfig, loadAppConfig } from '@app/common';
 import { createApiApplication } from '../../apps/api/src/http-app';
+import { forkApiProcesses } from '../../apps/cli/src/launcher/api-cluster';
 import { ensureDevCertificate } from '../../apps/cli/src/launcher/dev-tls';
 import { ensureLocalKeyFile } from '../../apps/cli/src/launcher/local-key-file';
 import { migrateUp } from '../../apps/cli/src/launcher/migrations';
@@ -48,7 +49,18 @@ export interface BenchStack {
   ca: string;
   databaseName: string;
   databaseUrl: string;
+  /**
+   * Starts `processes` more API processes on a port of their own, as `npm start` does with
+   * API_PROCESSES (the launcher's cluster code, same configuration and database); closed with the stack.
+   */
+  startApiProcesses(processes: number): Promise<ApiProcesses>;
   close(): Promise<void>;
+}
+
+export interface ApiProcesses {
+  baseUrl: string;
+  pids(): number[];
+  stop(): Promise<void>;
 }
 
 function freePort(): Promise<number> {
@@ -110,25 +122,23 @@ export async function startBenchStack(options: BenchStackOptions): Promise<Bench
     );
     cleanups.push(() => deleteRedisKeys(options.redisUrl, redisPrefix));
     const port = await freePort();
-    const config = loadAppConfig(
-      {},
-      {
-        NODE_ENV: 'production',
-        // Everything the API writes to disk (audit checkpoints, generated keys) stays in the throwaway directory.
-        DATA_DIR: dir,
-        DATABASE_URL: databaseUrl,
-        REDIS_URL: options.redisUrl,
-        REDIS_KEY_PREFIX: redisPrefix,
-        TLS_CERT_FILE: files.cert,
-        TLS_KEY_FILE: files.key,
-        LOCAL_KEK_FILE: files.kek,
-        HTTP_HOST: '127.0.0.1',
-        HTTP_PORT: String(port),
-        PUBLIC_BASE_URL: `https://127.0.0.1:${port}`,
-        LOG_LEVEL: 'silent',
-        ...options.env,
-      },
-    );
+    const env: Record<string, string> = {
+      NODE_ENV: 'production',
+      // Everything the API writes to disk (audit checkpoints, generated keys) stays in the throwaway directory.
+      DATA_DIR: dir,
+      DATABASE_URL: databaseUrl,
+      REDIS_URL: options.redisUrl,
+      REDIS_KEY_PREFIX: redisPrefix,
+      TLS_CERT_FILE: files.cert,
+      TLS_KEY_FILE: files.key,
+      LOCAL_KEK_FILE: files.kek,
+      HTTP_HOST: '127.0.0.1',
+      HTTP_PORT: String(port),
+      PUBLIC_BASE_URL: `https://127.0.0.1:${port}`,
+      LOG_LEVEL: 'silent',
+      ...options.env,
+    };
+    const config = loadAppConfig({}, env);
     await migrateUp(config.database);
     const app = await createApiApplication(config);
     cleanups.push(() => app.close());
@@ -140,6 +150,18 @@ export async function startBenchStack(options: BenchStackOptions): Promise<Bench
       ca: readFileSync(files.cert, 'utf8'),
       databaseName,
       databaseUrl,
+      startApiProcesses: async (processes) => {
+        const clusterPort = await freePort();
+        // Tokens name PUBLIC_BASE_URL as issuer and audience, so it stays the in-process API's.
+        const apis = await forkApiProcesses({
+          processes,
+          env: { ...env, HTTP_PORT: String(clusterPort) },
+          exec: join(__dirname, `api-process${extname(__filename)}`),
+          execArgv: process.execArgv,
+        });
+        cleanups.push(() => apis.stop());
+        return { baseUrl: `https://127.0.0.1:${clusterPort}`, pids: apis.pids, stop: apis.stop };
+      },
       close,
     };
   } catch (error) {

@@ -3,7 +3,12 @@ import { readdirSync, readFileSync } from 'node:fs';
 /** Cores used during a measured run, by whom; `other` is everything else on the machine. */
 export interface CpuBreakdown {
   machine: number;
+  /** The API process(es): this process, or the cluster's API processes when measuring those. */
   api: number;
+  /** CPU seconds the API process(es) used over the run (for CPU per request). */
+  apiCpuSeconds: number;
+  /** Wall-clock length of the accounted run. */
+  seconds: number;
   load: number;
   /** The backends serving the benchmark's database. */
   postgres: number;
@@ -82,7 +87,7 @@ export class CpuAccount {
   private run?: {
     at: number;
     machine: { busy: number; irq: number };
-    api: number;
+    api: ProcessGroup;
     load: number;
     postgres: ProcessGroup;
     redis: ProcessGroup;
@@ -92,6 +97,8 @@ export class CpuAccount {
   constructor(
     private readonly loadPid: number | undefined,
     private readonly database: string,
+    /** Which processes serve the API; by default the benchmark's own (the API runs in-process). */
+    private readonly apiPids: () => number[] = () => [process.pid],
   ) {}
 
   start(options: { sampleEveryMs?: number } = {}): void {
@@ -100,7 +107,7 @@ export class CpuAccount {
       this.run = {
         at: performance.now(),
         machine: machineTicks(),
-        api: processTicks(process.pid),
+        api: new ProcessGroup(this.apiPids),
         load: this.loadPid ? processTicks(this.loadPid) : 0,
         postgres,
         redis: new ProcessGroup(() => pidsMatching('redis-server')),
@@ -121,16 +128,22 @@ export class CpuAccount {
     const seconds = (performance.now() - r.at) / 1000;
     const cores = (ticks: number) => Math.round((ticks / TICKS_PER_SECOND / seconds) * 100) / 100;
     const now = machineTicks();
+    const apiTicks = r.api.ticks();
     const split = {
       machine: cores(now.busy - r.machine.busy),
-      api: cores(processTicks(process.pid) - r.api),
+      api: cores(apiTicks),
       load: cores(this.loadPid ? processTicks(this.loadPid) - r.load : 0),
       postgres: cores(r.postgres.ticks()),
       redis: cores(r.redis.ticks()),
       irq: cores(now.irq - r.machine.irq),
     };
     const known = split.api + split.load + split.postgres + split.redis + split.irq;
-    return { ...split, other: Math.max(0, Math.round((split.machine - known) * 100) / 100) };
+    return {
+      ...split,
+      apiCpuSeconds: apiTicks / TICKS_PER_SECOND,
+      seconds: Math.round(seconds * 100) / 100,
+      other: Math.max(0, Math.round((split.machine - known) * 100) / 100),
+    };
   }
 }
 

@@ -1,4 +1,6 @@
+import cluster from 'node:cluster';
 import { AppConfig, ConfigError, loadAppConfig, onShutdownSignal, readEnvironment } from '@app/common';
+import { ApiProcessFailed, forkApiProcesses, serveApiProcess } from '../launcher/api-cluster';
 import { resolveServices, ServiceUnavailable } from '../launcher/services';
 import { createApiApplication } from '../../../api/src';
 import { createWorkerApplication } from '../../../worker/src';
@@ -26,6 +28,8 @@ function explainStartFailure(error: unknown): never {
  * database and Redis if none answer), applies migrations, then runs the API and/or the worker.
  */
 export async function startCommand(mode: StartMode): Promise<void> {
+  // An API process forked by the primary below (API_PROCESSES > 1): setup already ran there.
+  if (cluster.isWorker) return serveApiProcess(explainStartFailure);
   const env = readEnvironment();
   let config: AppConfig;
   try {
@@ -63,13 +67,29 @@ export async function startCommand(mode: StartMode): Promise<void> {
     const worker = await createWorkerApplication(config).catch(explainStartFailure);
     closers.push(() => worker.close());
   }
-  if (mode === 'all' || mode === 'api') {
+  if ((mode === 'all' || mode === 'api') && config.http.processes > 1) {
+    // The API processes reuse what this process resolved (an embedded database, a local Redis).
+    const apis = await forkApiProcesses({
+      processes: config.http.processes,
+      env: { DATABASE_URL: config.database.url, REDIS_URL: config.redis.url },
+      say: (line) => console.log(line),
+    }).catch(async (error: unknown) => {
+      if (!(error instanceof ApiProcessFailed)) throw error;
+      for (const close of closers) await close();
+      for (const stop of stops.reverse()) await stop();
+      fail(`• ${error.message}`);
+    });
+    closers.unshift(() => apis.stop());
+  } else if (mode === 'all' || mode === 'api') {
     const api = await createApiApplication(config).catch(explainStartFailure);
     await api.listen(config.http.port, config.http.host);
     // The API stops taking requests first, so in-flight ones finish before workers drain.
     closers.unshift(() => api.close());
+  }
+  if (mode === 'all' || mode === 'api') {
     const base = `https://localhost:${config.http.port}`;
-    console.log(`\nMember-sync API is up (${mode === 'all' ? 'API + worker' : 'API only'}):
+    const processes = config.http.processes > 1 ? ` in ${config.http.processes} processes` : '';
+    console.log(`\nMember-sync API is up${processes} (${mode === 'all' ? 'API + worker' : 'API only'}):
   API docs         ${base}/api/docs   (OpenAPI: ${base}/api/openapi.json)
   Health           ${base}/health/live   ${base}/health/ready
   Queue dashboard  ${base}/admin/queues   (admin token required)

@@ -32,6 +32,14 @@ describe('loadAppConfig', () => {
     });
   });
 
+  it('runs one API process unless API_PROCESSES asks for more, and refuses none', () => {
+    expect(loadAppConfig({}).http.processes).toBe(1);
+    expect(loadAppConfig({ API_PROCESSES: '4' }).http.processes).toBe(4);
+    expect(() => loadAppConfig({ API_PROCESSES: '0' })).toThrow(
+      new ConfigError('Invalid configuration: API_PROCESSES must not be less than 1'),
+    );
+  });
+
   it('parses trust proxy as a boolean, a hop count or a CIDR list', () => {
     expect(loadAppConfig({ TRUST_PROXY: 'true' }).http.trustProxy).toBe(true);
     expect(loadAppConfig({ TRUST_PROXY: '2' }).http.trustProxy).toBe(2);

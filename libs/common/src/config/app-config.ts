@@ -35,6 +35,8 @@ export class AppConfig {
     corsOrigins: string[];
     bodyLimitBytes: number;
     shutdownTimeoutMs: number;
+    /** API processes the launcher runs (Node cluster, sharing the port). */
+    processes: number;
   };
   readonly tls: { certFile: string; keyFile: string };
   readonly database: {
@@ -85,6 +87,7 @@ export class AppConfig {
       corsOrigins: env.CORS_ORIGINS ? env.CORS_ORIGINS.split(',').map((o) => o.trim()) : [],
       bodyLimitBytes: env.BODY_LIMIT_BYTES,
       shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS,
+      processes: env.API_PROCESSES,
     };
     this.tls = {
       certFile: resolve(env.TLS_CERT_FILE ?? `${env.DATA_DIR}/tls/dev-cert.pem`),

@@ -66,6 +66,13 @@ export class EnvironmentVariables {
   @Max(65535)
   HTTP_PORT = 8443;
 
+  /** API processes `npm start` runs on the one HTTPS port (Node cluster); 1 serves in the launcher's own process. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(64)
+  API_PROCESSES = 1;
+
   /** false | true | a hop count | a comma-separated list of proxy addresses/CIDRs. */
   @IsString()
   @Matches(/^(false|true|\d{1,2}|[0-9a-fA-F:.,/ ]+)$/, {
