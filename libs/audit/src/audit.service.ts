@@ -2,7 +2,9 @@ import { BeforeApplicationShutdown, Injectable, Logger } from '@nestjs/common';
 import { EntityManager } from '@mikro-orm/postgresql';
 import { AppConfig, Clock, JobQueues, runPrepared } from '@app/common';
 import { AfterCommit } from './after-commit';
-import type { ActorType, AuditOutcome } from './audit-event.entity';
+import type { AuditRecord } from './audit-record';
+
+export type { AuditRecord } from './audit-record';
 import {
   APPEND_EVENTS,
   appendValues,
@@ -10,30 +12,6 @@ import {
   LOCK_CHAIN_HEAD,
   type ChainHead,
 } from './chain/audit-append';
-
-/** What a caller says about an action. Never a field value, a body, a query-string value or a secret. */
-export interface AuditRecord {
-  actorType: ActorType;
-  actorId?: string | null;
-  clientId?: string | null;
-  partnerId?: string | null;
-  ip?: string | null;
-  userAgent?: string | null;
-  method?: string | null;
-  route?: string | null;
-  action: string;
-  resourceType?: string | null;
-  resourceIds?: string[] | null;
-  purpose?: string | null;
-  categories?: string[] | null;
-  outcome: AuditOutcome;
-  statusCode?: number | null;
-  reason?: string | null;
-  requestId?: string | null;
-  occurredAt?: Date;
-  /** The request's audit marker (not stored): set once the event has committed, so the request is not audited twice. */
-  auditState?: { audited: boolean };
-}
 
 interface Pending {
   event: AuditRecord;

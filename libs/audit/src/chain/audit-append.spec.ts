@@ -1,5 +1,5 @@
 import { chainHash, GENESIS_HASH } from './audit-chain';
-import { appendValues, chainEvents, textArrayLiteral } from './audit-append';
+import { appendValues, chainEvents, textArrayLiteral, type AppendableEvent } from './audit-append';
 
 describe('audit append encoding', () => {
   it.each([
@@ -15,7 +15,7 @@ describe('audit append encoding', () => {
 
   it('chains events after the head with consecutive numbers and hashes over the previous one', () => {
     const occurredAt = new Date('2026-11-23T10:00:00.123Z');
-    const events = [
+    const events: AppendableEvent[] = [
       { actorType: 'system', action: 'a', outcome: 'success', occurredAt, resourceIds: ['x'] },
       { actorType: 'system', action: 'b', outcome: 'denied', occurredAt },
     ];

@@ -1,4 +1,5 @@
 import { preparedStatement } from '@app/common';
+import type { AuditRecord } from '../audit-record';
 import { chainHash, type ChainedEvent } from './audit-chain';
 
 /** The last link of the chain: the sequence number and hash the next event continues from. */
@@ -12,27 +13,8 @@ export interface ChainedRow extends ChainedEvent {
   hash: Buffer;
 }
 
-/** The fields of an audit record that the chain stores (a structural subset of `AuditRecord`). */
-export interface AppendableEvent {
-  actorType: string;
-  actorId?: string | null;
-  clientId?: string | null;
-  partnerId?: string | null;
-  ip?: string | null;
-  userAgent?: string | null;
-  method?: string | null;
-  route?: string | null;
-  action: string;
-  resourceType?: string | null;
-  resourceIds?: readonly string[] | null;
-  purpose?: string | null;
-  categories?: readonly string[] | null;
-  outcome: string;
-  statusCode?: number | null;
-  reason?: string | null;
-  requestId?: string | null;
-  occurredAt?: Date;
-}
+/** The fields of an audit record that the chain stores. */
+export type AppendableEvent = Omit<AuditRecord, 'auditState'>;
 
 /** Links `events` after `head`: consecutive sequence numbers, each hash over the previous one. */
 export function chainEvents(
