@@ -183,6 +183,18 @@ describe('members: encryption, projections, BAA gate, deletion', () => {
     expect(res.text).not.toContain(body.identity.familyName);
   });
 
+  it.each([
+    ['another kind of id', 'org_0000000000000000000000000A'],
+    ['a lowercase member id', 'mbr_0000000000000000000000000a'],
+    ['a sequence number', '12345'],
+  ])('refuses %s as a member id with a validation problem that does not echo it', async (_name, id) => {
+    const res = await read(syncToken, id);
+    expect(res.status).toBe(400);
+    expect(res.body.type).toMatch(/validation-failed$/);
+    expect(res.body.errors).toEqual([{ field: 'memberId', rules: ['matches'] }]);
+    expect(res.text).not.toContain(id);
+  });
+
   it('shows a carrier-scoped token eligibility fields only', async () => {
     const id = await createMember(api, syncToken, syntheticMember(source.organizationId));
     const carrier = await partnerWith(

@@ -38,5 +38,8 @@ export default async function globalSetup(): Promise<void> {
   await ensureLocalKeyFile(join(tlsDir, 'kek.key'));
   await ensureAuditSigningKey(join(tlsDir, 'audit-signing.key'));
   process.env.TEST_TLS_DIR = tlsDir;
-  execFileSync('npm', ['run', 'build', '--silent'], { cwd: join(__dirname, '../..'), stdio: 'inherit' });
+  // Only the CLI suites run dist/; TEST_SKIP_BUILD=1 saves the build when running other suites alone.
+  if (process.env.TEST_SKIP_BUILD !== '1') {
+    execFileSync('npm', ['run', 'build', '--silent'], { cwd: join(__dirname, '../..'), stdio: 'inherit' });
+  }
 }

@@ -5,6 +5,7 @@ import { AuditModule } from '@app/audit';
 import { CryptoModule } from '@app/crypto';
 import { IdentityModule } from '@app/identity';
 import { KeysModule } from '@app/keys';
+import { SyncModule } from '@app/sync';
 import { EPHI_LOG_KEYS, MembersModule } from '@app/members';
 import { VendorsModule } from '@app/vendors';
 import { GatewayModule } from './gateway/gateway.module';
@@ -29,6 +30,7 @@ export class ApiModule {
         MembersModule,
         GatewayModule,
         KeysModule,
+        SyncModule,
         HealthModule,
         ...(options.imports ?? []),
       ],

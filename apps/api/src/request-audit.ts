@@ -34,10 +34,24 @@ export function auditEveryRequest(app: NestFastifyApplication): void {
     (request as AuthenticatedRequest).auditState = { audited: false };
     done();
   });
-  fastify.addHook('onSend', async (request: FastifyRequest, reply: FastifyReply, payload: unknown) => {
+  // Callback style: an answer its service already audited (every read) passes without a promise.
+  fastify.addHook('onSend', (request: FastifyRequest, reply: FastifyReply, payload: unknown, done) => {
     const state = (request as AuthenticatedRequest).auditState;
+    if (!state || state.audited) return done(null, payload);
     const path = request.url.split('?')[0];
-    if (!state || state.audited || UNAUDITED.some((pattern) => pattern.test(path))) return payload;
+    if (UNAUDITED.some((pattern) => pattern.test(path))) return done(null, payload);
+    auditUnhandled(request, reply, payload, state).then(
+      (answer) => done(null, answer),
+      (error: Error) => done(error),
+    );
+  });
+
+  async function auditUnhandled(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    payload: unknown,
+    state: { audited: boolean },
+  ): Promise<unknown> {
     try {
       await audit.recordStandalone({
         ...auditActor({
@@ -63,5 +77,5 @@ export function auditEveryRequest(app: NestFastifyApplication): void {
         .removeHeader('content-length');
       return JSON.stringify(problem);
     }
-  });
+  }
 }

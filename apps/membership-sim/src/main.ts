@@ -1,10 +1,24 @@
-import { NestFactory } from '@nestjs/core';
-import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
-import { MembershipSimModule } from './membership-sim.module';
+import { Logger } from '@nestjs/common';
+import { ConfigError, onShutdownSignal, readEnvironment } from '@app/common';
+import { startMembershipSim } from './membership-sim.app';
+import { loadSimConfig } from './sim-config';
 
+// `npm run sim`: the membership-system stand-in on https://localhost:8444 (SIM_PORT).
 async function main(): Promise<void> {
-  const app = await NestFactory.create<NestFastifyApplication>(MembershipSimModule, new FastifyAdapter());
-  app.enableShutdownHooks();
-  await app.listen(Number(process.argv[2] ?? 8787), '127.0.0.1');
+  let config;
+  try {
+    config = loadSimConfig(readEnvironment());
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    process.stderr.write(`${error.message}\n`);
+    process.exit(1);
+  }
+  const sim = await startMembershipSim(config);
+  new Logger('MembershipSim').log(`membership-sim listening on ${sim.url}`);
+  onShutdownSignal(10_000, () => sim.close());
 }
-void main();
+
+main().catch((error: unknown) => {
+  process.stderr.write(`membership-sim failed to start: ${(error as Error).message}\n`);
+  process.exit(1);
+});

@@ -3,7 +3,7 @@ import { ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
 import { IsIn, IsOptional, IsString, Matches, MaxLength, MinLength } from 'class-validator';
 import { type Actor, CurrentActor, Scopes } from '@app/common';
 import { BLIND_INDEXED_FIELDS, type MemberField } from './catalog/field-catalog';
-import { MemberIdParam } from './members.controller';
+import { MemberIdPipe } from './member-id.pipe';
 import { MemberSearch } from './member-search.service';
 
 export class MemberSearchDto {
@@ -38,7 +38,7 @@ export class AdminMembersController {
   /** §164.528 accounting of disclosures: who received which categories of this member's data, when, why. */
   @Get(':memberId/disclosures')
   @Scopes('admin:members:read', 'admin:audit:read')
-  disclosures(@Param() { memberId }: MemberIdParam, @CurrentActor() actor: Actor) {
+  disclosures(@Param('memberId', MemberIdPipe) memberId: string, @CurrentActor() actor: Actor) {
     return this.members.disclosures(actor, memberId);
   }
 }

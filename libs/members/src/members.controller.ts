@@ -25,13 +25,9 @@ import { IsDateString, IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min
 import type { FastifyReply } from 'fastify';
 import { type Actor, CurrentActor, Scopes } from '@app/common';
 import { CREATE_MEMBER_SCHEMA, MEMBER_DOCUMENT_SCHEMA, PREFERENCES_SCHEMA } from './catalog/member-schema';
+import { MemberIdPipe } from './member-id.pipe';
 import { MemberReader } from './member.reader';
 import { MembersService } from './members.service';
-
-export class MemberIdParam {
-  @Matches(/^mbr_[0-9A-HJKMNP-TV-Z]{26}$/)
-  memberId: string;
-}
 
 export class ListMembersQuery {
   @ApiPropertyOptional({ description: 'opaque cursor from the previous page' })
@@ -95,7 +91,7 @@ export class MembersController {
   @Scopes('members:read', 'members.eligibility:read')
   @ApiOkResponse({ schema: MEMBER_DOCUMENT_SCHEMA })
   async get(
-    @Param() { memberId }: MemberIdParam,
+    @Param('memberId', MemberIdPipe) memberId: string,
     @CurrentActor() actor: Actor,
     @Res({ passthrough: true }) reply: FastifyReply,
   ) {
@@ -118,7 +114,7 @@ export class MembersController {
   @ApiHeader({ name: 'If-Match', required: true, description: 'ETag of the version being changed' })
   @ApiBody({ schema: PREFERENCES_SCHEMA })
   async replacePreferences(
-    @Param() { memberId }: MemberIdParam,
+    @Param('memberId', MemberIdPipe) memberId: string,
     @Headers('if-match') ifMatch: string | undefined,
     @Body() body: unknown,
     @CurrentActor() actor: Actor,
@@ -132,7 +128,7 @@ export class MembersController {
   @Delete(':memberId')
   @HttpCode(204)
   @Scopes('members:write')
-  async delete(@Param() { memberId }: MemberIdParam, @CurrentActor() actor: Actor) {
+  async delete(@Param('memberId', MemberIdPipe) memberId: string, @CurrentActor() actor: Actor) {
     await this.members.delete(actor, memberId);
   }
 }

@@ -40,6 +40,11 @@ export function newId(kind: IdKind): string {
   return `${ID_PREFIXES[kind]}_${randomBase32()}`;
 }
 
+// Compiled once: ids are checked on every request that names one.
+const ID_PATTERNS = Object.fromEntries(
+  Object.entries(ID_PREFIXES).map(([kind, prefix]) => [kind, new RegExp(`^${prefix}_[0-9A-HJKMNP-TV-Z]{26}$`)]),
+) as Record<IdKind, RegExp>;
+
 export function isId(kind: IdKind, value: unknown): value is string {
-  return typeof value === 'string' && new RegExp(`^${ID_PREFIXES[kind]}_[0-9A-HJKMNP-TV-Z]{26}$`).test(value);
+  return typeof value === 'string' && ID_PATTERNS[kind].test(value);
 }

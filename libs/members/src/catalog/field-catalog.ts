@@ -16,10 +16,13 @@ export type IdentifierKind =
 export type FieldOwner = 'membership_system' | 'b2b_platform';
 
 /**
- * How a concurrent change is resolved: the owner's value stands (`owner_wins`), or the change
- * that happened last in the source systems stands (`latest_occurrence_wins`).
+ * How a change from one side meets the value the other side holds (libs/sync applies it):
+ * `source_of_truth` — only the field's owner may change it; `last_writer_wins` — the change that
+ * happened last at its source stands (source priority breaks a tie); `merge` — sets are united
+ * element by element; `manual` — critical fields changed by both sides since they last agreed
+ * open a reconciliation case for a compliance officer.
  */
-export type ConflictPolicy = 'owner_wins' | 'latest_occurrence_wins';
+export type ConflictPolicy = 'source_of_truth' | 'last_writer_wins' | 'merge' | 'manual';
 
 type JsonSchema = Record<string, unknown>;
 
@@ -52,7 +55,7 @@ export const MEMBER_FIELDS = {
     identifier: 'name',
     owner: 'membership_system',
     blindIndexed: false,
-    conflictPolicy: 'owner_wins',
+    conflictPolicy: 'manual',
     schema: personName,
   },
   familyName: {
@@ -61,7 +64,7 @@ export const MEMBER_FIELDS = {
     identifier: 'name',
     owner: 'membership_system',
     blindIndexed: false,
-    conflictPolicy: 'owner_wins',
+    conflictPolicy: 'manual',
     schema: personName,
   },
   dateOfBirth: {
@@ -70,7 +73,7 @@ export const MEMBER_FIELDS = {
     identifier: 'date',
     owner: 'membership_system',
     blindIndexed: false,
-    conflictPolicy: 'owner_wins',
+    conflictPolicy: 'manual',
     schema: isoDate,
   },
   sex: {
@@ -79,7 +82,7 @@ export const MEMBER_FIELDS = {
     identifier: 'none',
     owner: 'membership_system',
     blindIndexed: false,
-    conflictPolicy: 'owner_wins',
+    conflictPolicy: 'last_writer_wins',
     schema: { type: 'string', enum: ['female', 'male', 'other', 'unknown'] },
   },
   ssn: {
@@ -88,7 +91,7 @@ export const MEMBER_FIELDS = {
     identifier: 'ssn',
     owner: 'membership_system',
     blindIndexed: true,
-    conflictPolicy: 'owner_wins',
+    conflictPolicy: 'manual',
     schema: { type: 'string', pattern: '^[0-9]{3}-[0-9]{2}-[0-9]{4}$', maxLength: 11 },
   },
   email: {
@@ -97,7 +100,7 @@ export const MEMBER_FIELDS = {
     identifier: 'email',
     owner: 'membership_system',
     blindIndexed: true,
-    conflictPolicy: 'latest_occurrence_wins',
+    conflictPolicy: 'last_writer_wins',
     schema: { type: 'string', format: 'email', maxLength: 254 },
   },
   phone: {
@@ -106,7 +109,7 @@ export const MEMBER_FIELDS = {
     identifier: 'phone',
     owner: 'membership_system',
     blindIndexed: false,
-    conflictPolicy: 'latest_occurrence_wins',
+    conflictPolicy: 'last_writer_wins',
     schema: { type: 'string', pattern: '^\\+[1-9][0-9]{6,14}$' },
   },
   address: {
@@ -115,7 +118,7 @@ export const MEMBER_FIELDS = {
     identifier: 'geographic',
     owner: 'membership_system',
     blindIndexed: false,
-    conflictPolicy: 'latest_occurrence_wins',
+    conflictPolicy: 'last_writer_wins',
     schema: {
       type: 'object',
       additionalProperties: false,
@@ -136,7 +139,7 @@ export const MEMBER_FIELDS = {
     identifier: 'health_plan_beneficiary_number',
     owner: 'membership_system',
     blindIndexed: true,
-    conflictPolicy: 'owner_wins',
+    conflictPolicy: 'source_of_truth',
     schema: code,
   },
   employerGroupId: {
@@ -145,7 +148,7 @@ export const MEMBER_FIELDS = {
     identifier: 'account_number',
     owner: 'membership_system',
     blindIndexed: false,
-    conflictPolicy: 'owner_wins',
+    conflictPolicy: 'source_of_truth',
     schema: code,
   },
   planCode: {
@@ -154,7 +157,7 @@ export const MEMBER_FIELDS = {
     identifier: 'none',
     owner: 'membership_system',
     blindIndexed: false,
-    conflictPolicy: 'owner_wins',
+    conflictPolicy: 'source_of_truth',
     schema: code,
   },
   coverageTier: {
@@ -163,7 +166,7 @@ export const MEMBER_FIELDS = {
     identifier: 'none',
     owner: 'membership_system',
     blindIndexed: false,
-    conflictPolicy: 'owner_wins',
+    conflictPolicy: 'source_of_truth',
     schema: { type: 'string', enum: ['employee', 'employee_spouse', 'employee_children', 'family'] },
   },
   effectiveDate: {
@@ -172,7 +175,7 @@ export const MEMBER_FIELDS = {
     identifier: 'date',
     owner: 'membership_system',
     blindIndexed: false,
-    conflictPolicy: 'owner_wins',
+    conflictPolicy: 'source_of_truth',
     schema: isoDate,
   },
   terminationDate: {
@@ -181,7 +184,7 @@ export const MEMBER_FIELDS = {
     identifier: 'date',
     owner: 'membership_system',
     blindIndexed: false,
-    conflictPolicy: 'owner_wins',
+    conflictPolicy: 'source_of_truth',
     schema: nullableIsoDate,
   },
   coverageStatus: {
@@ -190,7 +193,7 @@ export const MEMBER_FIELDS = {
     identifier: 'none',
     owner: 'membership_system',
     blindIndexed: false,
-    conflictPolicy: 'owner_wins',
+    conflictPolicy: 'source_of_truth',
     schema: { type: 'string', enum: ['active', 'pending', 'terminated'] },
   },
   dependents: {
@@ -199,7 +202,7 @@ export const MEMBER_FIELDS = {
     identifier: 'name',
     owner: 'membership_system',
     blindIndexed: false,
-    conflictPolicy: 'owner_wins',
+    conflictPolicy: 'last_writer_wins',
     schema: {
       type: 'array',
       maxItems: 20,
@@ -222,7 +225,7 @@ export const MEMBER_FIELDS = {
     identifier: 'none',
     owner: 'membership_system',
     blindIndexed: false,
-    conflictPolicy: 'latest_occurrence_wins',
+    conflictPolicy: 'merge',
     schema: {
       type: 'array',
       maxItems: 50,
@@ -244,7 +247,7 @@ export const MEMBER_FIELDS = {
     identifier: 'none',
     owner: 'b2b_platform',
     blindIndexed: false,
-    conflictPolicy: 'owner_wins',
+    conflictPolicy: 'source_of_truth',
     schema: { type: 'string', enum: ['email', 'sms', 'mail', 'none'] },
   },
   language: {
@@ -253,7 +256,7 @@ export const MEMBER_FIELDS = {
     identifier: 'none',
     owner: 'b2b_platform',
     blindIndexed: false,
-    conflictPolicy: 'owner_wins',
+    conflictPolicy: 'source_of_truth',
     schema: { type: 'string', pattern: '^[a-z]{2}(-[A-Z]{2})?$' },
   },
   marketingOptIn: {
@@ -262,7 +265,7 @@ export const MEMBER_FIELDS = {
     identifier: 'none',
     owner: 'b2b_platform',
     blindIndexed: false,
-    conflictPolicy: 'owner_wins',
+    conflictPolicy: 'source_of_truth',
     schema: { type: 'boolean' },
   },
 } as const satisfies Record<string, FieldSpec>;

@@ -1,0 +1,2 @@
+export * from './sync.module';
+export * from './conflicts/conflict-policy';
