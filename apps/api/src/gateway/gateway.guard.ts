@@ -1,24 +1,79 @@
 import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import type { FastifyReply } from 'fastify';
+import { AUTH_RATE_LIMIT_KEY, type AuthenticatedRequest } from '@app/common';
 import { AccessGuard } from '@app/identity';
-import { ClientRateLimitGuard, SourceRateLimitGuard } from './rate-limit.guard';
+import type { AdmissionStep, CounterOutcome, CounterStep } from './admission-script';
+import { applyRateLimit } from './rate-limit-headers';
+import { RateLimitsService } from './rate-limits.service';
 
 /**
  * The single global guard, so the order is certain: per-IP limits, then authentication and
  * authorization, then the per-client limit.
+ *
+ * A request whose partner token is in the verified-token cache asks Redis once: access is decided
+ * locally first (recording nothing), then one script spends the per-IP budget, reads the deny list
+ * and, if the request would pass, spends the client's budget; the outcomes are then applied in that
+ * same order. Any other request (no cached token: no signature checked yet) spends the per-IP budget
+ * before authentication, so floods are cut off before any hashing.
  */
 @Injectable()
 export class GatewayGuard implements CanActivate {
   constructor(
-    private readonly sourceLimit: SourceRateLimitGuard,
+    private readonly reflector: Reflector,
     private readonly access: AccessGuard,
-    private readonly clientLimit: ClientRateLimitGuard,
+    private readonly limits: RateLimitsService,
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
-    return (
-      (await this.sourceLimit.canActivate(context)) &&
-      (await this.access.canActivate(context)) &&
-      (await this.clientLimit.canActivate(context))
-    );
+    const prepared = await this.access.prepareCached(context);
+    if (!prepared) return this.admitStepByStep(context);
+
+    const steps: AdmissionStep[] = [
+      ...this.sourceCounters(context),
+      { kind: 'deny_list', key: prepared.denyListKey },
+    ];
+    const client = prepared.admissible ? this.limits.counter('client', prepared.principal.id) : undefined;
+    if (client) steps.push(client);
+
+    let revoked = false;
+    for (const outcome of await this.limits.admit(steps)) {
+      if ('record' in outcome) this.apply(context, outcome);
+      else revoked = outcome.denied;
+      // The deny list's answer is acted on where the uncached path checks it: before the client limit.
+      if (outcome.step.kind === 'deny_list') await this.access.settle(context, prepared, revoked);
+    }
+    return true;
+  }
+
+  private async admitStepByStep(context: ExecutionContext): Promise<boolean> {
+    await this.spend(context, this.sourceCounters(context));
+    await this.access.canActivate(context);
+    const principal = context.switchToHttp().getRequest<AuthenticatedRequest>().principal;
+    const client = this.limits.counter('client', principal?.id);
+    if (client) await this.spend(context, [client]);
+    return true;
+  }
+
+  /** Per IP on every route; on credential endpoints, also the stricter per-IP 'auth' budget. */
+  private sourceCounters(context: ExecutionContext): CounterStep[] {
+    const { ip } = context.switchToHttp().getRequest<AuthenticatedRequest>();
+    const steps = [this.limits.sourceCounter('ip', ip)];
+    const credentials = this.reflector.getAllAndOverride<boolean>(AUTH_RATE_LIMIT_KEY, [
+      context.getHandler(),
+      context.getClass(),
+    ]);
+    if (credentials) steps.push(this.limits.sourceCounter('auth', ip));
+    return steps.filter((step) => step !== undefined);
+  }
+
+  private async spend(context: ExecutionContext, counters: CounterStep[]): Promise<void> {
+    for (const outcome of await this.limits.admit(counters)) {
+      if ('record' in outcome) this.apply(context, outcome);
+    }
+  }
+
+  private apply(context: ExecutionContext, outcome: CounterOutcome): void {
+    applyRateLimit(context.switchToHttp().getResponse<FastifyReply>(), outcome.step.limit, outcome.record);
   }
 }

@@ -16,14 +16,19 @@ import { ApiKeysService } from '../api-keys/api-keys.service';
 import { AuthenticationFailed } from '../identity.errors';
 import { PartnersService } from '../partners/partners.service';
 import { authorizeScopes } from './authorize-scopes';
+import { JwtStrategy } from './jwt.strategy';
 
 /** passport-jwt behind Nest's AuthGuard, keeping the precise failure reason for the audit trail. */
 class BearerTokenGuard extends AuthGuard('jwt') {
   override handleRequest<TUser>(error: unknown, user: TUser, info: unknown): TUser {
-    if (error instanceof AuthenticationFailed) throw error;
-    if (error || !user) throw new AuthenticationFailed(reasonOf(error ?? info));
+    if (error || !user) throw asAuthenticationFailure(error ?? info);
     return user;
   }
+}
+
+/** Any error met while authenticating a bearer token is a 401 with its reason, as passport had it. */
+function asAuthenticationFailure(error: unknown): AuthenticationFailed {
+  return error instanceof AuthenticationFailed ? error : new AuthenticationFailed(reasonOf(error));
 }
 
 function reasonOf(info: unknown): string {
@@ -41,6 +46,17 @@ function reasonOf(info: unknown): string {
 }
 
 /**
+ * Access decided for a request with a cached partner token, all but the deny-list check, with nothing
+ * recorded yet. `admissible` when the request passes if the token is not revoked: only then may the
+ * client's rate-limit budget be spent on it.
+ */
+export type PreparedAccess = { denyListKey: string } & (
+  | { admissible: true; principal: PartnerPrincipal; refusal?: undefined; failure?: undefined }
+  | { admissible: false; principal: PartnerPrincipal; refusal: string; failure?: undefined }
+  | { admissible: false; principal?: undefined; refusal?: undefined; failure: AuthenticationFailed }
+);
+
+/**
  * The one gate in front of every route: authenticate (bearer token or API key), then authorize
  * by the route's declared scopes. Every failure and refusal is audited; a route that declares
  * neither @Scopes nor @Public is refused.
@@ -55,12 +71,12 @@ export class AccessGuard implements CanActivate {
     private readonly partners: PartnersService,
     private readonly audit: AuditService,
     private readonly alerts: AlertsService,
+    private readonly jwt: JwtStrategy,
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
     const targets = [context.getHandler(), context.getClass()];
     if (this.reflector.getAllAndOverride<boolean>(PUBLIC_KEY, targets)) return true;
-    const required = this.reflector.getAllAndOverride<Scope[] | undefined>(SCOPES_KEY, targets);
     const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
 
     let principal: Principal;
@@ -70,10 +86,62 @@ export class AccessGuard implements CanActivate {
       if (error instanceof AuthenticationFailed) await this.recordFailure(request, error.reason);
       throw error;
     }
+    await this.admit(request, principal, authorizeScopes(principal, this.requiredScopes(context)));
+    return true;
+  }
+
+  /**
+   * First half of canActivate for a request carrying only a bearer token whose verified claims are
+   * cached (ours, for partners): decides everything but revocation and records nothing, so the caller
+   * can check the per-IP limit, the deny list and the client's budget in one Redis round trip.
+   * Undefined when the request does not qualify; canActivate then does the whole job.
+   */
+  async prepareCached(context: ExecutionContext): Promise<PreparedAccess | undefined> {
+    if (this.reflector.getAllAndOverride<boolean>(PUBLIC_KEY, [context.getHandler(), context.getClass()])) {
+      return undefined;
+    }
+    const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
+    if (request.headers['x-api-key'] !== undefined || !request.headers.authorization) return undefined;
+    const resolved = await this.jwt.resolveCachedPartner(request);
+    if (!resolved) return undefined;
+    const { denyListKey, principal } = resolved;
+    if (!principal)
+      return { denyListKey, admissible: false, failure: asAuthenticationFailure(resolved.error) };
+    const refusal = authorizeScopes(principal, this.requiredScopes(context));
+    return refusal
+      ? { denyListKey, admissible: false, principal, refusal }
+      : { denyListKey, admissible: true, principal };
+  }
+
+  /** Second half: told whether the token is on the deny list, refuses or admits as canActivate would. */
+  async settle(context: ExecutionContext, prepared: PreparedAccess, revoked: boolean): Promise<void> {
+    const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
+    // A revoked token is refused as such whatever else is wrong, as the uncached path checks it first.
+    const failure = revoked ? new AuthenticationFailed('token_revoked') : prepared.failure;
+    if (failure) {
+      await this.recordFailure(request, failure.reason);
+      throw failure;
+    }
+    await this.admit(request, prepared.principal!, prepared.refusal);
+  }
+
+  private requiredScopes(context: ExecutionContext): Scope[] {
+    return (
+      this.reflector.getAllAndOverride<Scope[] | undefined>(SCOPES_KEY, [
+        context.getHandler(),
+        context.getClass(),
+      ]) ?? []
+    );
+  }
+
+  /** An authenticated principal: noted, then refused (audited) or let through by the route's scopes. */
+  private async admit(
+    request: AuthenticatedRequest,
+    principal: Principal,
+    refusal: string | null | undefined,
+  ) {
     request.principal = principal;
     if (principal.kind !== 'admin') await this.alerts.noteSourceNetwork(principal.id, request.ip);
-
-    const refusal = authorizeScopes(principal, required ?? []);
     if (refusal) {
       await this.audit.recordStandalone({
         ...auditActor({ principal, request: requestMeta(request) }),
@@ -87,7 +155,6 @@ export class AccessGuard implements CanActivate {
         refusal === 'mfa_required' ? 'This action needs a session established with MFA.' : undefined,
       );
     }
-    return true;
   }
 
   private async authenticate(context: ExecutionContext, request: AuthenticatedRequest): Promise<Principal> {

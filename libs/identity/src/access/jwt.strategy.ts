@@ -64,6 +64,11 @@ function pemOf(key: KeyObject): string {
   return pem;
 }
 
+/** A cached partner token's principal (or why it is refused), short of the deny-list check. */
+export type CachedPartnerResolution = { denyListKey: string } & (
+  { principal: PartnerPrincipal; error?: undefined } | { principal?: undefined; error: unknown }
+);
+
 /**
  * Verifies bearer tokens with passport-jwt: ours (ES256 only, our kid, our issuer and one of our
  * two audiences) and, when configured, an external OIDC issuer's admin tokens. `alg: none`, HMAC
@@ -135,22 +140,42 @@ export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
     const rawToken = bearerToken(incoming);
     if (!rawToken) return super.authenticate(incoming, options);
     const key = verifiedTokenKey(rawToken);
+    void this.cachedClaims(key).then((claims) => {
+      if (!claims) return this.verifyThenAuthenticate(request, options, key, rawToken);
+      // As passport-jwt does with validate()'s outcome: a thrown error is error(), a principal success().
+      this.validate(request, claims).then(
+        (principal) => this.success(principal),
+        (error: unknown) => this.error(error as Error),
+      );
+    });
+  }
+
+  /**
+   * The gateway's one-round-trip path: for a bearer token of ours, for partners, whose verified claims
+   * are cached, resolves the partner principal with every check but the deny list, and names the
+   * deny-list key the caller must check. Undefined for any other request (it goes through passport).
+   * A refusal is returned, not thrown, so the caller can first apply the per-IP limit.
+   */
+  async resolveCachedPartner(request: FastifyRequest): Promise<CachedPartnerResolution | undefined> {
+    const rawToken = bearerToken(request);
+    if (!rawToken) return undefined;
+    const claims = await this.cachedClaims(verifiedTokenKey(rawToken));
+    if (!claims?.jti || this.audienceOf(claims) !== 'partner') return undefined;
+    const denyListKey = this.revocations.keyFor(claims.jti);
+    try {
+      return { denyListKey, principal: await this.partnerFromClaims(request, claims, claims.jti) };
+    } catch (error) {
+      return { denyListKey, error };
+    }
+  }
+
+  /** Cached verified claims, while the key that signed them is still honoured; else the slow way. */
+  private async cachedClaims(key: string): Promise<AccessTokenClaims | undefined> {
     const hit = this.verifiedTokens.get(key, this.clock.nowSeconds());
-    if (!hit) return this.verifyThenAuthenticate(request, options, key, rawToken);
-    this.signingKeys.publicKeyFor(hit.kid).then(
-      (signingKey) => {
-        if (!signingKey) {
-          this.verifiedTokens.delete(key);
-          return this.verifyThenAuthenticate(request, options, key, rawToken);
-        }
-        // As passport-jwt does with validate()'s outcome: a thrown error is error(), a principal success().
-        this.validate(request, hit.claims).then(
-          (principal) => this.success(principal),
-          (error: unknown) => this.error(error as Error),
-        );
-      },
-      () => this.verifyThenAuthenticate(request, options, key, rawToken),
-    );
+    if (!hit) return undefined;
+    const signingKey = await this.signingKeys.publicKeyFor(hit.kid).catch(() => undefined);
+    if (signingKey === null) this.verifiedTokens.delete(key);
+    return signingKey ? hit.claims : undefined;
   }
 
   private verifyThenAuthenticate(
@@ -214,15 +239,27 @@ export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
 
   async validate(request: FastifyRequest, claims: AccessTokenClaims): Promise<Principal> {
     this.rememberVerified(request, claims);
+    switch (this.audienceOf(claims)) {
+      case 'partner':
+        return this.partnerPrincipal(request, claims);
+      case 'local_admin':
+        return this.localAdmin(claims);
+      case 'oidc_admin':
+        return this.oidcAdmin(claims);
+      case undefined:
+        throw new AuthenticationFailed('audience_mismatch');
+    }
+  }
+
+  /** Which kind of caller verified claims are for, in the order validate() has always tried them. */
+  private audienceOf(claims: AccessTokenClaims): 'partner' | 'local_admin' | 'oidc_admin' | undefined {
     const audiences = Array.isArray(claims.aud) ? claims.aud : [claims.aud];
     const ours = claims.iss === this.config.auth.issuer;
-    if (ours && audiences.includes(this.config.auth.partnerAudience))
-      return this.partnerPrincipal(request, claims);
-    if (ours && audiences.includes(this.config.auth.adminAudience)) return this.localAdmin(claims);
+    if (ours && audiences.includes(this.config.auth.partnerAudience)) return 'partner';
+    if (ours && audiences.includes(this.config.auth.adminAudience)) return 'local_admin';
     const oidc = this.config.auth.adminOidc;
-    if (oidc && claims.iss === oidc.issuer && audiences.includes(oidc.audience))
-      return this.oidcAdmin(claims);
-    throw new AuthenticationFailed('audience_mismatch');
+    if (oidc && claims.iss === oidc.issuer && audiences.includes(oidc.audience)) return 'oidc_admin';
+    return undefined;
   }
 
   private async partnerPrincipal(
@@ -231,6 +268,15 @@ export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
   ): Promise<PartnerPrincipal> {
     if (!claims.jti || (await this.revocations.isRevoked(claims.jti)))
       throw new AuthenticationFailed('token_revoked');
+    return this.partnerFromClaims(request, claims, claims.jti);
+  }
+
+  /** Every partner check but the deny list: the client, its certificate binding, the partner. */
+  private async partnerFromClaims(
+    request: FastifyRequest,
+    claims: AccessTokenClaims,
+    tokenId: string,
+  ): Promise<PartnerPrincipal> {
     const client = await this.clients.findActive(claims.sub);
     if (!client) throw new AuthenticationFailed('client_revoked');
     const bound = claims.cnf?.['x5t#S256'] ?? client.certificateThumbprint;
@@ -250,7 +296,7 @@ export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
       purpose: partner.purpose,
       requiresConsent: partner.requiresConsent,
       scopes: new Set(granted as PartnerScope[]),
-      tokenId: claims.jti,
+      tokenId,
     };
   }
 

@@ -16,11 +16,11 @@ export class RevocationService {
 
   async revoke(jti: string, expiresAtSeconds: number): Promise<void> {
     const ttl = Math.max(1, expiresAtSeconds - this.clock.nowSeconds() + 60);
-    await this.redis.set(this.key(jti), '1', 'EX', ttl);
+    await this.redis.set(this.keyFor(jti), '1', 'EX', ttl);
   }
 
   async isRevoked(jti: string): Promise<boolean> {
-    return (await this.redis.exists(this.key(jti))) === 1;
+    return (await this.redis.exists(this.keyFor(jti))) === 1;
   }
 
   /** Records a one-time value (a client assertion's jti); false when it was seen before. */
@@ -29,7 +29,8 @@ export class RevocationService {
     return (await this.redis.set(key, '1', 'EX', Math.max(1, ttlSeconds), 'NX')) === 'OK';
   }
 
-  private key(jti: string): string {
+  /** The deny-list entry of a token; the API gateway checks it in the same script as its rate limits. */
+  keyFor(jti: string): string {
     return `${this.config.redis.keyPrefix}:revoked-jti:${jti}`;
   }
 }

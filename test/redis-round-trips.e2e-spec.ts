@@ -1,0 +1,197 @@
+import { Redis } from 'ioredis';
+import { ManualClock } from '@app/common';
+import { createClient, insertMember, loginAdmin, setupPartner, sql } from './support/identity-fixtures';
+import { TEST_REDIS_URL } from './support/services';
+import { startTestApi, type TestApi } from './support/test-app';
+
+// Documentation addresses (RFC 5737), told apart through a trusted proxy's X-Forwarded-For: each
+// request gets an address of its own unless a test means to spend one address's budget.
+let lastHost = 0;
+const freshHost = () => `198.51.100.${++lastHost}`;
+const CLIENT_LIMIT = 5;
+const IP_LIMIT = 2;
+// AlertsService sends counted member reads to Redis 100 ms after a read, off the request path.
+const PAST_READS_FLUSH_MS = 250;
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Commands this suite's API processes send to Redis, as MONITOR reports them (not those run inside scripts). */
+class RedisCommandLog {
+  readonly commands: string[][] = [];
+  private readonly redis = new Redis(TEST_REDIS_URL, { lazyConnect: true });
+  // ioredis runs MONITOR on a connection of its own, beside the one it was asked from.
+  private monitor?: Awaited<ReturnType<Redis['monitor']>>;
+
+  constructor(private readonly keyPrefix: string) {}
+
+  async start(): Promise<void> {
+    this.monitor = await this.redis.monitor();
+    // Other suites share this Redis: only commands naming this suite's keys are ours.
+    this.monitor.on('monitor', (_time: string, args: string[], source: string) => {
+      if (source !== 'lua' && args.some((arg) => arg.includes(this.keyPrefix))) this.commands.push(args);
+    });
+  }
+
+  clear(): void {
+    this.commands.length = 0;
+  }
+
+  stop(): void {
+    this.monitor?.disconnect();
+    this.redis.disconnect();
+  }
+}
+
+describe('Redis round trips of a partner request', () => {
+  const clock = new ManualClock(Date.now());
+  // Admin set-up runs on a process with the default budgets; partner calls go to a second process
+  // sharing its database, Redis and public URL (the 'jwt' passport strategy is per Node process, so
+  // the last app started is the one whose verified-token cache passport fills).
+  let adminApi: TestApi;
+  let partnerApi: TestApi;
+  let memberId: string;
+  let newClient: () => Promise<{ clientId: string; clientSecret?: string }>;
+  let log: RedisCommandLog;
+
+  beforeAll(async () => {
+    adminApi = await startTestApi({ clock });
+    partnerApi = await startTestApi({
+      clock,
+      shareWith: adminApi,
+      env: {
+        TRUST_PROXY: 'true',
+        RATE_LIMIT_CLIENT_PER_MINUTE: String(CLIENT_LIMIT),
+        RATE_LIMIT_IP_PER_MINUTE: String(IP_LIMIT),
+        RATE_LIMIT_AUTH_PER_MINUTE: '1000',
+      },
+    });
+    const officer = await loginAdmin(adminApi, clock, 'compliance_officer');
+    const security = await loginAdmin(adminApi, clock, 'security_admin');
+    const setup = await setupPartner(adminApi, officer.accessToken, { type: 'benefits_admin' });
+    memberId = await insertMember(adminApi, setup.organizationId);
+    newClient = () =>
+      createClient(adminApi, security.accessToken, setup.partnerId, {
+        authMethod: 'client_secret_basic',
+        scopes: ['members:read'],
+      });
+    log = new RedisCommandLog(partnerApi.config.redis.keyPrefix);
+    await log.start();
+  });
+  afterAll(async () => {
+    log?.stop();
+    await partnerApi?.close();
+    await adminApi?.close();
+  });
+
+  async function tokenFor(client: { clientId: string; clientSecret?: string }): Promise<string> {
+    const res = await partnerApi
+      .http()
+      .post('/oauth/token')
+      .set('x-forwarded-for', freshHost())
+      .auth(client.clientId, client.clientSecret!)
+      .type('form')
+      .send({ grant_type: 'client_credentials' });
+    expect(res.status).toBe(200);
+    return res.body.access_token as string;
+  }
+
+  const read = (token: string, from: string) =>
+    partnerApi
+      .http()
+      .get(`/api/v1/members/${memberId}`)
+      .set('x-forwarded-for', from)
+      .set('authorization', `Bearer ${token}`);
+
+  /** A first read verifies the token's signature and caches its claims (and loads the script). */
+  async function cachedToken(): Promise<{
+    token: string;
+    client: { clientId: string; clientSecret?: string };
+  }> {
+    const client = await newClient();
+    const token = await tokenFor(client);
+    expect((await read(token, freshHost())).status).toBe(200);
+    return { token, client };
+  }
+
+  it('a partner read with a cached token makes one Redis round trip for its rate limits and deny-list check', async () => {
+    const { token } = await cachedToken();
+    await sleep(PAST_READS_FLUSH_MS);
+    log.clear();
+
+    const res = await read(token, freshHost());
+    expect(res.status).toBe(200);
+    expect(res.headers['ratelimit-remaining']).toBe(String(CLIENT_LIMIT - 2));
+    // MONITOR reports asynchronously; the reads counter flushes meanwhile and is left out below.
+    await sleep(PAST_READS_FLUSH_MS);
+
+    const prefix = partnerApi.config.redis.keyPrefix;
+    const names = (filter: (args: string[]) => boolean) =>
+      log.commands.filter(filter).map((args) => args[0].toLowerCase());
+    const touches = (part: string) => (args: string[]) =>
+      args.some((arg) => arg.includes(`${prefix}:${part}`));
+    // Per-IP counter, deny list and per-client counter: one script call, nothing else.
+    expect(names((args) => touches('rl:')(args) || touches('revoked-jti:')(args))).toEqual(['evalsha']);
+    // The only other Redis work on the request path is the usual-network rule's MULTI (AlertsService).
+    expect(
+      names((args) => !touches('rl:')(args) && !touches('revoked-jti:')(args) && !touches('reads:')(args)),
+    ).toEqual(['sadd', 'incr', 'expire', 'expire']);
+  });
+
+  it('a request refused by the per-IP limit does not count against the client budget', async () => {
+    const { token } = await cachedToken();
+    const busyHost = freshHost();
+    for (let n = 1; n <= IP_LIMIT; n++) {
+      const res = await read(token, busyHost);
+      expect({ n, status: res.status }).toEqual({ n, status: 200 });
+      expect({ n, remaining: res.headers['ratelimit-remaining'] }).toEqual({
+        n,
+        remaining: String(CLIENT_LIMIT - 1 - n),
+      });
+    }
+    for (let n = 1; n <= 2; n++) {
+      const refused = await read(token, busyHost);
+      expect(refused.status).toBe(429);
+      expect(refused.headers['ratelimit-limit']).toBe(String(IP_LIMIT));
+      expect(refused.headers['ratelimit-remaining']).toBe('0');
+      expect(Number(refused.headers['retry-after'])).toBeGreaterThanOrEqual(1);
+    }
+
+    // Warm-up and two reads spent three of the client's five; the two refusals spent none.
+    const elsewhere = await read(token, freshHost());
+    expect(elsewhere.status).toBe(200);
+    expect(elsewhere.headers['ratelimit-limit']).toBe(String(CLIENT_LIMIT));
+    expect(elsewhere.headers['ratelimit-remaining']).toBe(String(CLIENT_LIMIT - 4));
+  });
+
+  it('a revoked cached token is refused at once and does not spend the client budget', async () => {
+    const { token, client } = await cachedToken();
+    const other = await tokenFor(client);
+    const revoke = await partnerApi
+      .http()
+      .post('/oauth/revoke')
+      .set('x-forwarded-for', freshHost())
+      .auth(client.clientId, client.clientSecret!)
+      .type('form')
+      .send({ token });
+    expect(revoke.status).toBe(200);
+
+    // No clock change: the deny list is read on the request, not from a cache.
+    for (const host of [freshHost(), freshHost()]) {
+      const refused = await read(token, host);
+      expect(refused.status).toBe(401);
+      expect(refused.headers['content-type']).toMatch(/^application\/problem\+json/);
+      // The per-IP budget was checked first; its headers are the ones on the refusal.
+      expect(refused.headers['ratelimit-limit']).toBe(String(IP_LIMIT));
+    }
+    const reasons = await sql<{ reason: string }>(
+      partnerApi,
+      `select reason from audit_event where action = 'access.authenticate' order by id desc limit 2`,
+    );
+    expect(reasons).toEqual([{ reason: 'token_revoked' }, { reason: 'token_revoked' }]);
+
+    // Only the warm-up read counted: the two refusals spent nothing.
+    const allowed = await read(other, freshHost());
+    expect(allowed.status).toBe(200);
+    expect(allowed.headers['ratelimit-remaining']).toBe(String(CLIENT_LIMIT - 2));
+  });
+});
