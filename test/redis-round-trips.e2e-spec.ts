@@ -63,6 +63,8 @@ describe('Redis round trips of a partner request', () => {
         RATE_LIMIT_CLIENT_PER_MINUTE: String(CLIENT_LIMIT),
         RATE_LIMIT_IP_PER_MINUTE: String(IP_LIMIT),
         RATE_LIMIT_AUTH_PER_MINUTE: '1000',
+        // The usual-network rule learns from one request, so a client's network settles at its second.
+        ALERT_IP_LEARNING_REQUESTS: '1',
       },
     });
     const officer = await loginAdmin(adminApi, clock, 'compliance_officer');
@@ -113,14 +115,16 @@ describe('Redis round trips of a partner request', () => {
     return { token, client };
   }
 
-  it('a partner read with a cached token makes one Redis round trip for its rate limits and deny-list check', async () => {
+  it('a partner read with a cached token from a settled network makes one Redis round trip in all', async () => {
     const { token } = await cachedToken();
+    // The second read from this network settles it for the usual-network rule (learning period over).
+    expect((await read(token, freshHost())).status).toBe(200);
     await sleep(PAST_READS_FLUSH_MS);
     log.clear();
 
     const res = await read(token, freshHost());
     expect(res.status).toBe(200);
-    expect(res.headers['ratelimit-remaining']).toBe(String(CLIENT_LIMIT - 2));
+    expect(res.headers['ratelimit-remaining']).toBe(String(CLIENT_LIMIT - 3));
     // MONITOR reports asynchronously; the reads counter flushes meanwhile and is left out below.
     await sleep(PAST_READS_FLUSH_MS);
 
@@ -131,10 +135,27 @@ describe('Redis round trips of a partner request', () => {
       args.some((arg) => arg.includes(`${prefix}:${part}`));
     // Per-IP counter, deny list and per-client counter: one script call, nothing else.
     expect(names((args) => touches('rl:')(args) || touches('revoked-jti:')(args))).toEqual(['evalsha']);
-    // The only other Redis work on the request path is the usual-network rule's MULTI (AlertsService).
+    // Nothing else: the usual-network rule knows this network is settled (AlertsService).
     expect(
       names((args) => !touches('rl:')(args) && !touches('revoked-jti:')(args) && !touches('reads:')(args)),
-    ).toEqual(['sadd', 'incr', 'expire', 'expire']);
+    ).toEqual([]);
+  });
+
+  it('still asks Redis for the usual-network rule from a network the client has not settled in', async () => {
+    const { token } = await cachedToken();
+    expect((await read(token, freshHost())).status).toBe(200);
+    await sleep(PAST_READS_FLUSH_MS);
+    log.clear();
+
+    expect((await read(token, '203.0.113.7')).status).toBe(200);
+    await sleep(PAST_READS_FLUSH_MS);
+    const network = log.commands
+      .filter((args) => args.some((arg) => arg.includes(`${partnerApi.config.redis.keyPrefix}:networks:`)))
+      .map((args) => args[0].toLowerCase());
+    expect(network).toEqual(['sadd', 'incr', 'expire', 'expire']);
+    expect(await sql(adminApi, `select details from alert where type = 'unusual_source_network'`)).toEqual(
+      expect.arrayContaining([{ details: { network: '203.0.113.0/24' } }]),
+    );
   });
 
   it('a request refused by the per-IP limit does not count against the client budget', async () => {

@@ -34,6 +34,11 @@ export class AlertNotFound extends DomainError {
   }
 }
 
+// How long a settled network skips Redis (its 30-day expiry is refreshed at least this often), and
+// how many such networks a process remembers.
+const SETTLED_NETWORK_MS = 60_000;
+const SETTLED_NETWORKS_KEPT = 10_000;
+
 @Injectable()
 export class AlertsService implements BeforeApplicationShutdown {
   private readonly logger = new Logger('Alerts');
@@ -41,6 +46,9 @@ export class AlertsService implements BeforeApplicationShutdown {
   private readsWaiting = 0;
   private readsTimer: NodeJS.Timeout | null = null;
   private readsSending: Promise<void> | null = null;
+  // Networks a client is known to use, past its learning period, as this process last heard from
+  // Redis: the usual-network rule cannot fire for them, so requests from there skip Redis for a while.
+  private readonly settledNetworks = new Map<string, number>();
 
   constructor(
     private readonly em: EntityManager,
@@ -199,6 +207,9 @@ export class AlertsService implements BeforeApplicationShutdown {
    */
   async noteSourceNetwork(clientId: string, ip: string): Promise<void> {
     const network = sourceNetwork(ip);
+    const settled = `${clientId}@${network}`;
+    const now = this.clock.nowMs();
+    if ((this.settledNetworks.get(settled) ?? 0) > now) return;
     const base = `${this.config.redis.keyPrefix}:networks:${clientId}`;
     const [[, added], [, requests]] = (await this.redis
       .multi()
@@ -207,6 +218,13 @@ export class AlertsService implements BeforeApplicationShutdown {
       .expire(`${base}:known`, 30 * 86400)
       .expire(`${base}:requests`, 30 * 86400)
       .exec()) as [[unknown, number], [unknown, number], unknown, unknown];
+    if (added === 0 && requests > this.config.alertRules.ipLearningRequests) {
+      this.settledNetworks.delete(settled);
+      this.settledNetworks.set(settled, now + SETTLED_NETWORK_MS);
+      if (this.settledNetworks.size > SETTLED_NETWORKS_KEPT) {
+        this.settledNetworks.delete(this.settledNetworks.keys().next().value as string);
+      }
+    }
     if (added === 1 && requests > this.config.alertRules.ipLearningRequests) {
       await this.raise(
         'unusual_source_network',

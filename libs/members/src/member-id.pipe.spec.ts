@@ -23,7 +23,9 @@ describe('MemberIdPipe', () => {
       thrown = error;
     }
     expect(thrown).toBeInstanceOf(RequestValidationFailed);
-    expect((thrown as RequestValidationFailed).violations).toEqual([{ field: 'memberId', rules: ['matches'] }]);
+    expect((thrown as RequestValidationFailed).violations).toEqual([
+      { field: 'memberId', rules: ['matches'] },
+    ]);
     if (typeof value === 'string') expect(JSON.stringify(thrown)).not.toContain(value);
   });
 });

@@ -8,7 +8,8 @@ import { isId, RequestValidationFailed } from '@app/common';
  */
 export class MemberIdPipe implements PipeTransform<unknown, string> {
   transform(value: unknown): string {
-    if (!isId('member', value)) throw new RequestValidationFailed([{ field: 'memberId', rules: ['matches'] }]);
+    if (!isId('member', value))
+      throw new RequestValidationFailed([{ field: 'memberId', rules: ['matches'] }]);
     return value;
   }
 }

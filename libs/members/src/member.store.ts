@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from '@mikro-orm/postgresql';
-import { preparedStatement, runPrepared } from '@app/common';
+import { type PreparedStatement, preparedStatement, runPrepared } from '@app/common';
 import type { WrappedSecret } from '@app/crypto';
 import {
   BLIND_INDEXED_FIELDS,
@@ -60,6 +60,24 @@ const CHANGE_COLUMNS = 'member_id, organization_id, version, kind, fields, sende
 function selectList(fields: readonly MemberField[]): string {
   const encrypted = fields.map((f) => `m."${encryptedColumn(f)}"`).join(', ');
   return `m.id, m.organization_id, m.version, m.status, m.updated_at, k.version as key_version, k.wrapped as key_wrapped${encrypted ? `, ${encrypted}` : ''}`;
+}
+
+// A read's statement depends only on its projection's fields: built and named once per field list,
+// not (string building and a SHA-256 of the text) on every read.
+const memberReadStatements = new Map<string, PreparedStatement>();
+function memberReadStatement(fields: readonly MemberField[]): PreparedStatement {
+  const key = fields.join(',');
+  let statement = memberReadStatements.get(key);
+  if (!statement) {
+    statement = preparedStatement(
+      'member_read',
+      `select ${selectList(fields)} from member m left join member_key k on k.member_id = m.id
+         where m.id = $1 and m.status <> 'deleted'`,
+    );
+    // Bounded by the catalog: one entry per distinct projection (category sets), never per request.
+    memberReadStatements.set(key, statement);
+  }
+  return statement;
 }
 
 function toStored(row: Row, fields: readonly MemberField[]): StoredMember {
@@ -170,15 +188,7 @@ export class MemberStore {
 
   /** One live member with the ciphertexts of `fields` only (minimum necessary starts at the SELECT). */
   async findLive(memberId: string, fields: readonly MemberField[]): Promise<StoredMember | null> {
-    const rows = await runPrepared<Row>(
-      this.em,
-      preparedStatement(
-        'member_read',
-        `select ${selectList(fields)} from member m left join member_key k on k.member_id = m.id
-         where m.id = $1 and m.status <> 'deleted'`,
-      ),
-      [memberId],
-    );
+    const rows = await runPrepared<Row>(this.em, memberReadStatement(fields), [memberId]);
     return rows[0] ? toStored(rows[0], fields) : null;
   }
 

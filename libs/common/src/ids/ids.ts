@@ -42,7 +42,10 @@ export function newId(kind: IdKind): string {
 
 // Compiled once: ids are checked on every request that names one.
 const ID_PATTERNS = Object.fromEntries(
-  Object.entries(ID_PREFIXES).map(([kind, prefix]) => [kind, new RegExp(`^${prefix}_[0-9A-HJKMNP-TV-Z]{26}$`)]),
+  Object.entries(ID_PREFIXES).map(([kind, prefix]) => [
+    kind,
+    new RegExp(`^${prefix}_[0-9A-HJKMNP-TV-Z]{26}$`),
+  ]),
 ) as Record<IdKind, RegExp>;
 
 export function isId(kind: IdKind, value: unknown): value is string {
