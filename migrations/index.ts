@@ -6,6 +6,8 @@ import { Migration20261123030000_key_rotation } from './Migration20261123030000_
 import { Migration20261123040000_audit_chain } from './Migration20261123040000_audit_chain';
 import { Migration20261123050000_app_reads_migration_list } from './Migration20261123050000_app_reads_migration_list';
 import { Migration20261130000000_member_change } from './Migration20261130000000_member_change';
+import { Migration20261130100000_idempotency } from './Migration20261130100000_idempotency';
+import { Migration20261130110000_webhook_secrets } from './Migration20261130110000_webhook_secrets';
 
 export const migrationsList = [
   { name: 'Migration20261123000000_init', class: Migration20261123000000_init },
@@ -21,4 +23,6 @@ export const migrationsList = [
     class: Migration20261123050000_app_reads_migration_list,
   },
   { name: 'Migration20261130000000_member_change', class: Migration20261130000000_member_change },
+  { name: 'Migration20261130100000_idempotency', class: Migration20261130100000_idempotency },
+  { name: 'Migration20261130110000_webhook_secrets', class: Migration20261130110000_webhook_secrets },
 ];

@@ -12,7 +12,7 @@ import { AlertsService } from '@app/audit';
 import { ManualClock, DATA_CATEGORIES } from '@app/common';
 import { createWorkerApplication } from '../apps/worker/src/worker-app';
 import { createClient, loginAdmin, setupPartner, sql, type AdminSession } from './support/identity-fixtures';
-import { clientToken, createMember, syntheticMember } from './support/member-fixtures';
+import { clientToken, createMember, postSigned, syntheticMember } from './support/member-fixtures';
 import { TEST_REDIS_URL } from './support/services';
 import { startTestApi, type TestApi } from './support/test-app';
 
@@ -94,7 +94,7 @@ describe('compliance: one audit event per request, no ePHI anywhere, search, exp
     const responses = [
       await api.http().get(`/api/v1/members/${memberId}`).set(as(syncToken, ids[0])),
       await api.http().get('/api/v1/members').query({ limit: 5 }).set(as(syncToken, ids[1])),
-      await api.http().post('/api/v1/members').set(as(syncToken, ids[2])).send({ identity: {} }),
+      await postSigned(api, syncToken, '/api/v1/members', { identity: {} }, as(syncToken, ids[2])),
       await api.http().get('/api/v1/not-a-route').set(as(syncToken, ids[3])),
       await api.http().get(`/api/v1/members/${memberId}`).set({ 'x-request-id': ids[4] }),
       await api.http().post('/api/v1/admin/organizations').set(as(syncToken, ids[5])).send({ name: 'x' }),

@@ -10,7 +10,7 @@ import {
   sql,
   type AdminSession,
 } from './support/identity-fixtures';
-import { clientToken, createMember, syntheticMember } from './support/member-fixtures';
+import { clientToken, createMember, postSigned, syntheticMember } from './support/member-fixtures';
 import { startTestApi, type TestApi } from './support/test-app';
 
 faker.seed(777);
@@ -126,11 +126,7 @@ describe('KEK rotation during live traffic', () => {
           }),
           (async () => {
             const body = syntheticMember(members.values().next().value!.organizationId);
-            const res = await api
-              .http()
-              .post('/api/v1/members')
-              .set('authorization', `Bearer ${syncToken}`)
-              .send(body);
+            const res = await postSigned(api, syncToken, '/api/v1/members', body);
             if (res.status !== 201) failures.push(`create ${res.status}`);
             else members.set(res.body.id as string, body);
           })(),

@@ -13,7 +13,7 @@ import {
   type AdminSession,
   type PartnerSetup,
 } from './support/identity-fixtures';
-import { clientToken, createMember, syntheticMember } from './support/member-fixtures';
+import { clientToken, createMember, postSigned, syntheticMember } from './support/member-fixtures';
 import { TEST_REDIS_URL } from './support/services';
 import request from 'supertest';
 import { startTestApi, testTlsFiles, type TestApi } from './support/test-app';
@@ -150,31 +150,24 @@ describe('members: encryption, projections, BAA gate, deletion', () => {
   it('answers a repeated sourceRef with 409 and the existing id', async () => {
     const body = syntheticMember(source.organizationId);
     const id = await createMember(api, syncToken, body);
-    const again = await api
-      .http()
-      .post('/api/v1/members')
-      .set('authorization', `Bearer ${syncToken}`)
-      .send({ ...body, eventId: 'evt-again' });
+    const again = await postSigned(api, syncToken, '/api/v1/members', { ...body, eventId: 'evt-again' });
     expect(again.status).toBe(409);
     expect(again.body.id).toBe(id);
   });
 
   it('refuses a create for an organization the source is not linked to, like a missing one', async () => {
-    const res = await api
-      .http()
-      .post('/api/v1/members')
-      .set('authorization', `Bearer ${syncToken}`)
-      .send(syntheticMember(source.otherOrganizationId));
+    const res = await postSigned(
+      api,
+      syncToken,
+      '/api/v1/members',
+      syntheticMember(source.otherOrganizationId),
+    );
     expect(res.status).toBe(404);
   });
 
   it('rejects invalid ePHI with field names only', async () => {
     const body = syntheticMember(source.organizationId, { governmentId: { ssn: 'canary-ssn' } });
-    const res = await api
-      .http()
-      .post('/api/v1/members')
-      .set('authorization', `Bearer ${syncToken}`)
-      .send(body);
+    const res = await postSigned(api, syncToken, '/api/v1/members', body);
     expect(res.status).toBe(400);
     expect(res.body.errors).toEqual(
       expect.arrayContaining([expect.objectContaining({ field: 'governmentId.ssn' })]),

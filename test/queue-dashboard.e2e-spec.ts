@@ -53,12 +53,17 @@ describe('queue dashboard', () => {
     expect(page.status).toBe(200);
     const list = await api.http().get(`${API}/queues`).set('authorization', `Bearer ${operator.accessToken}`);
     expect(list.status).toBe(200);
-    expect(list.body.queues.map((q: { name: string }) => q.name).sort()).toEqual(['alerts', 'audit', 'keys']);
+    expect(list.body.queues.map((q: { name: string }) => q.name).sort()).toEqual([
+      'alerts',
+      'audit',
+      'keys',
+      'sync',
+    ]);
   });
 
   it.each([
     ['pause the alerts queue', '/queues/alerts/pause', 'queues.pause', ['alerts']],
-    ['pause every queue', '/queues/pause', 'queues.pause', ['alerts', 'audit', 'keys']],
+    ['pause every queue', '/queues/pause', 'queues.pause', ['alerts', 'audit', 'keys', 'sync']],
     ['empty the alerts queue', '/queues/alerts/empty', 'queues.empty', ['alerts']],
     ['clean completed audit jobs', '/queues/audit/clean/completed', 'queues.clean', ['audit']],
     [

@@ -18,6 +18,7 @@ import {
   frameworkRefusal,
   requestIdFor,
 } from '@app/common';
+import { documentIdempotencyKey } from '@app/sync';
 import { ApiModule } from './api.module';
 import { mountQueueDashboard } from './queue-dashboard';
 import { auditEveryRequest } from './request-audit';
@@ -200,46 +201,48 @@ export async function configureApiApplication(app: NestFastifyApplication, confi
   });
   app.enableVersioning({ type: VersioningType.URI, defaultVersion: '1' });
 
-  const document = SwaggerModule.createDocument(
-    app,
-    new DocumentBuilder()
-      .setTitle('Member-sync API')
-      .setDescription(
-        'Keeps member data in step between a B2B platform and a membership system. All data is ePHI.',
-      )
-      .setVersion('1')
-      .addOAuth2(
-        {
-          type: 'oauth2',
-          description: 'Partner clients: client credentials (client_secret_basic or private_key_jwt)',
-          flows: {
-            clientCredentials: {
-              tokenUrl: config.auth.tokenEndpoint,
-              scopes: Object.fromEntries(PARTNER_SCOPES.map((s) => [s, s])),
+  const document = documentIdempotencyKey(
+    SwaggerModule.createDocument(
+      app,
+      new DocumentBuilder()
+        .setTitle('Member-sync API')
+        .setDescription(
+          'Keeps member data in step between a B2B platform and a membership system. All data is ePHI.',
+        )
+        .setVersion('1')
+        .addOAuth2(
+          {
+            type: 'oauth2',
+            description: 'Partner clients: client credentials (client_secret_basic or private_key_jwt)',
+            flows: {
+              clientCredentials: {
+                tokenUrl: config.auth.tokenEndpoint,
+                scopes: Object.fromEntries(PARTNER_SCOPES.map((s) => [s, s])),
+              },
             },
           },
-        },
-        'partnerToken',
-      )
-      .addBearerAuth(
-        {
-          type: 'http',
-          scheme: 'bearer',
-          bearerFormat: 'JWT',
-          description: 'Admin session token (password + TOTP)',
-        },
-        'adminToken',
-      )
-      .addApiKey(
-        {
-          type: 'apiKey',
-          in: 'header',
-          name: 'X-API-Key',
-          description: 'Per-integration key, sync:write only',
-        },
-        'apiKey',
-      )
-      .build(),
+          'partnerToken',
+        )
+        .addBearerAuth(
+          {
+            type: 'http',
+            scheme: 'bearer',
+            bearerFormat: 'JWT',
+            description: 'Admin session token (password + TOTP)',
+          },
+          'adminToken',
+        )
+        .addApiKey(
+          {
+            type: 'apiKey',
+            in: 'header',
+            name: 'X-API-Key',
+            description: 'Per-integration key, sync:write only',
+          },
+          'apiKey',
+        )
+        .build(),
+    ),
   );
   SwaggerModule.setup('api/docs', app, document, { jsonDocumentUrl: 'api/openapi.json', raw: ['json'] });
   await mountQueueDashboard(app);

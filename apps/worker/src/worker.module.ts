@@ -4,7 +4,7 @@ import { AppConfig, Clock, CoreModule } from '@app/common';
 import { AuditJobsModule, AuditModule } from '@app/audit';
 import { CryptoModule } from '@app/crypto';
 import { KeysModule } from '@app/keys';
-import { SyncModule } from '@app/sync';
+import { IdempotencyJobsModule, SyncModule } from '@app/sync';
 import { EPHI_LOG_KEYS, MembersModule } from '@app/members';
 import { JobsRunner } from './jobs/jobs-runner';
 
@@ -23,6 +23,7 @@ export class WorkerModule {
         MembersModule,
         KeysModule,
         SyncModule,
+        IdempotencyJobsModule,
       ],
       providers: [JobsRunner],
     };

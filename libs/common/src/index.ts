@@ -24,6 +24,7 @@ export * from './auth/scopes';
 export * from './auth/principal';
 export * from './auth/access.decorators';
 export * from './auth/rate-limit.decorator';
+export * from './auth/signed-webhook';
 export * from './jobs/job-catalog';
 export * from './jobs/job-handler.decorator';
 export * from './jobs/job-queues.service';

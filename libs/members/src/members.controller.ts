@@ -23,7 +23,7 @@ import {
 import { Type } from 'class-transformer';
 import { IsDateString, IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
 import type { FastifyReply } from 'fastify';
-import { type Actor, CurrentActor, Scopes } from '@app/common';
+import { type Actor, CurrentActor, Scopes, SignedWebhook } from '@app/common';
 import { CREATE_MEMBER_SCHEMA, MEMBER_DOCUMENT_SCHEMA, PREFERENCES_SCHEMA } from './catalog/member-schema';
 import { MemberIdPipe } from './member-id.pipe';
 import { MemberReader } from './member.reader';
@@ -103,6 +103,7 @@ export class MembersController {
   @Post()
   @HttpCode(201)
   @Scopes('sync:write')
+  @SignedWebhook()
   @ApiBody({ schema: CREATE_MEMBER_SCHEMA })
   @ApiCreatedResponse({ type: CreatedMember })
   create(@Body() body: unknown, @CurrentActor() actor: Actor) {

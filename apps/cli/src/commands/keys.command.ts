@@ -6,6 +6,7 @@ import { AuditModule } from '@app/audit';
 import { CryptoModule } from '@app/crypto';
 import { KeyRotationService, KeysModule } from '@app/keys';
 import { MembersModule } from '@app/members';
+import { SyncModule } from '@app/sync';
 import { createCommandContext, prepareCommand } from '../launcher/command-context';
 
 export class KeysCommandError extends Error {}
@@ -68,7 +69,16 @@ class KeysCliModule {
   static with(config: AppConfig) {
     return {
       module: KeysCliModule,
-      imports: [CoreModule.forRoot(config, 'cli'), CryptoModule, AuditModule, MembersModule, KeysModule],
+      // Every lib that owns wrapped secrets, so a run counts and re-wraps all of them (sync: webhook
+      // secrets, idempotency data keys).
+      imports: [
+        CoreModule.forRoot(config, 'cli'),
+        CryptoModule,
+        AuditModule,
+        MembersModule,
+        SyncModule,
+        KeysModule,
+      ],
     };
   }
 }

@@ -35,6 +35,8 @@ export function Public() {
 export interface AuthenticatedRequest extends FastifyRequest {
   principal?: Principal;
   auditState?: { audited: boolean };
+  /** The `webhook-id` of a request whose Standard Webhooks signature verified (signed routes only). */
+  verifiedWebhookId?: string;
 }
 
 export function requestMeta(request: FastifyRequest): RequestMeta {

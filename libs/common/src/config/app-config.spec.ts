@@ -40,6 +40,14 @@ describe('loadAppConfig', () => {
     );
   });
 
+  it('keeps idempotency keys 24 hours with a 60 s lease by default, and refuses a retention under 24 hours', () => {
+    expect(loadAppConfig({}).idempotency).toEqual({ retentionHours: 24, leaseSeconds: 60 });
+    expect(loadAppConfig({ IDEMPOTENCY_RETENTION_HOURS: '72' }).idempotency.retentionHours).toBe(72);
+    expect(() => loadAppConfig({ IDEMPOTENCY_RETENTION_HOURS: '23' })).toThrow(
+      new ConfigError('Invalid configuration: IDEMPOTENCY_RETENTION_HOURS must not be less than 24'),
+    );
+  });
+
   it('parses trust proxy as a boolean, a hop count or a CIDR list', () => {
     expect(loadAppConfig({ TRUST_PROXY: 'true' }).http.trustProxy).toBe(true);
     expect(loadAppConfig({ TRUST_PROXY: '2' }).http.trustProxy).toBe(2);

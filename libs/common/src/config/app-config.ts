@@ -74,6 +74,8 @@ export class AppConfig {
     authFailureAlertThreshold: number;
   };
   readonly rateLimits: { clientPerMinute: number; ipPerMinute: number; authPerMinute: number };
+  /** Idempotency-Key records: how long they are kept, and when a running one counts as abandoned. */
+  readonly idempotency: { retentionHours: number; leaseSeconds: number };
   /** Where `npm start` runs its own PostgreSQL / Redis when the configured ones do not answer. */
   readonly devFallback: { embeddedPgPort: number; localRedisPort: number };
 
@@ -129,6 +131,10 @@ export class AppConfig {
       clientPerMinute: env.RATE_LIMIT_CLIENT_PER_MINUTE,
       ipPerMinute: env.RATE_LIMIT_IP_PER_MINUTE,
       authPerMinute: env.RATE_LIMIT_AUTH_PER_MINUTE,
+    };
+    this.idempotency = {
+      retentionHours: env.IDEMPOTENCY_RETENTION_HOURS,
+      leaseSeconds: env.IDEMPOTENCY_LEASE_SECONDS,
     };
     this.devFallback = { embeddedPgPort: env.EMBEDDED_PG_PORT, localRedisPort: env.LOCAL_REDIS_PORT };
     this.keys = keyProviderConfig(env);

@@ -203,6 +203,20 @@ export class EnvironmentVariables {
   @Min(1)
   AUTH_FAILURE_ALERT_THRESHOLD = 10;
 
+  /** Hours an Idempotency-Key and its stored response are kept before the sweep job deletes them. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(24)
+  @Max(24 * 30)
+  IDEMPOTENCY_RETENTION_HOURS = 24;
+
+  /** Seconds after which a request still marked running under a key is taken over (its process died). */
+  @Transform(toInt)
+  @IsInt()
+  @Min(5)
+  @Max(3600)
+  IDEMPOTENCY_LEASE_SECONDS = 60;
+
   /**
    * The role the service runs as (SET ROLE on each pooled connection) when it logs in as the
    * schema owner; empty when DATABASE_URL already logs in as that role (production).

@@ -1,4 +1,5 @@
-import type { FastifyInstance } from 'fastify';
+import type { RawBodyRequest } from '@nestjs/common';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import secureJson from 'secure-json-parse';
 import { DomainError } from '../errors/domain-error';
 
@@ -87,8 +88,10 @@ export function acceptJsonBodiesOnly(
   );
   fastify.addContentTypeParser(
     /^application\/([\w.+-]+\+)?json(\s*;.*)?$/i,
-    { parseAs: 'string' },
-    (_req, body, done) => {
+    // Read as bytes and kept on the request: a webhook signature covers exactly what was sent.
+    { parseAs: 'buffer' },
+    (request, body, done) => {
+      (request as RawBodyRequest<FastifyRequest>).rawBody = Buffer.isBuffer(body) ? body : Buffer.from(body);
       const text = typeof body === 'string' ? body : body.toString('utf8');
       if (text.trim() === '') return done(null, undefined);
       if (jsonDepthExceeds(text, MAX_JSON_DEPTH)) return done(new JsonTooDeep(), undefined);

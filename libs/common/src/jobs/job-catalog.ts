@@ -7,6 +7,7 @@ export const JOBS = {
   'keys.rotate': { queue: 'keys', attempts: 20 },
   'audit.checkpoint': { queue: 'audit', attempts: 10 },
   'alerts.deliver': { queue: 'alerts', attempts: 12 },
+  'idempotency.sweep': { queue: 'sync', attempts: 5 },
 } as const;
 
 export type JobName = keyof typeof JOBS;
@@ -16,6 +17,7 @@ export interface JobPayloads {
   'keys.rotate': { rotationId: string; reason: 'kek_rotation' };
   'audit.checkpoint': { reason: 'event_count' | 'interval' };
   'alerts.deliver': { alertId: string };
+  'idempotency.sweep': { reason: 'retention' };
 }
 
 export const QUEUE_NAMES = [...new Set(Object.values(JOBS).map((j) => j.queue))] as QueueName[];
