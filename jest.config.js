@@ -22,6 +22,9 @@ const common = {
 };
 
 module.exports = {
+  // Jest reads testTimeout only at the top level (per-project values are ignored): suites that start an
+  // API and a worker need more than the 5 s default on a loaded 2-vCPU machine.
+  testTimeout: 60000,
   projects: [
     { ...common, displayName: 'unit', testMatch: ['<rootDir>/libs/**/*.spec.ts', '<rootDir>/apps/**/*.spec.ts'] },
     {
