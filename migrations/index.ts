@@ -8,6 +8,9 @@ import { Migration20261123050000_app_reads_migration_list } from './Migration202
 import { Migration20261130000000_member_change } from './Migration20261130000000_member_change';
 import { Migration20261130100000_idempotency } from './Migration20261130100000_idempotency';
 import { Migration20261130110000_webhook_secrets } from './Migration20261130110000_webhook_secrets';
+import { Migration20261130120000_sync_ingest } from './Migration20261130120000_sync_ingest';
+import { Migration20261130130000_outbox } from './Migration20261130130000_outbox';
+import { Migration20261130140000_webhook_subscriptions } from './Migration20261130140000_webhook_subscriptions';
 
 export const migrationsList = [
   { name: 'Migration20261123000000_init', class: Migration20261123000000_init },
@@ -25,4 +28,10 @@ export const migrationsList = [
   { name: 'Migration20261130000000_member_change', class: Migration20261130000000_member_change },
   { name: 'Migration20261130100000_idempotency', class: Migration20261130100000_idempotency },
   { name: 'Migration20261130110000_webhook_secrets', class: Migration20261130110000_webhook_secrets },
+  { name: 'Migration20261130120000_sync_ingest', class: Migration20261130120000_sync_ingest },
+  { name: 'Migration20261130130000_outbox', class: Migration20261130130000_outbox },
+  {
+    name: 'Migration20261130140000_webhook_subscriptions',
+    class: Migration20261130140000_webhook_subscriptions,
+  },
 ];

@@ -56,6 +56,7 @@ describe('queue dashboard', () => {
     expect(list.body.queues.map((q: { name: string }) => q.name).sort()).toEqual([
       'alerts',
       'audit',
+      'deliveries',
       'keys',
       'sync',
     ]);
@@ -63,7 +64,7 @@ describe('queue dashboard', () => {
 
   it.each([
     ['pause the alerts queue', '/queues/alerts/pause', 'queues.pause', ['alerts']],
-    ['pause every queue', '/queues/pause', 'queues.pause', ['alerts', 'audit', 'keys', 'sync']],
+    ['pause every queue', '/queues/pause', 'queues.pause', ['alerts', 'audit', 'deliveries', 'keys', 'sync']],
     ['empty the alerts queue', '/queues/alerts/empty', 'queues.empty', ['alerts']],
     ['clean completed audit jobs', '/queues/audit/clean/completed', 'queues.clean', ['audit']],
     [

@@ -4,7 +4,7 @@ import { AppConfig, Clock, CoreModule } from '@app/common';
 import { AuditJobsModule, AuditModule } from '@app/audit';
 import { CryptoModule } from '@app/crypto';
 import { KeysModule } from '@app/keys';
-import { IdempotencyJobsModule, SyncModule } from '@app/sync';
+import { IdempotencyJobsModule, OutboxJobsModule, SyncModule } from '@app/sync';
 import { EPHI_LOG_KEYS, MembersModule } from '@app/members';
 import { JobsRunner } from './jobs/jobs-runner';
 
@@ -24,6 +24,7 @@ export class WorkerModule {
         KeysModule,
         SyncModule,
         IdempotencyJobsModule,
+        OutboxJobsModule,
       ],
       providers: [JobsRunner],
     };

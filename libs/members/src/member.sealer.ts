@@ -1,7 +1,13 @@
 import { Injectable } from '@nestjs/common';
-import { BlindIndexService, DataKeysService, type WrappedSecret } from '@app/crypto';
-import { BLIND_INDEXED_FIELDS, normalizeForIndex, type MemberField } from './catalog/field-catalog';
+import { BlindIndexService, DataKeysService, openField, sealField, type WrappedSecret } from '@app/crypto';
+import {
+  BLIND_INDEXED_FIELDS,
+  normalizeForIndex,
+  type FieldOwner,
+  type MemberField,
+} from './catalog/field-catalog';
 import { MemberCipher } from './member-cipher';
+import type { SealedNote } from './member-stamps';
 import type { FieldUpdate, StoredMember } from './member.store';
 import type { MemberValues } from './projection';
 
@@ -13,6 +19,8 @@ export interface ValueSource {
   sender: string;
   /** ISO 8601 */
   at: string;
+  /** Which side sent it (sync records it, so a later change can tell whether both sides changed a field). */
+  side?: FieldOwner;
 }
 
 export interface SealedNewMember {
@@ -69,6 +77,31 @@ export class MemberSealer {
     };
   }
 
+  /** The plaintext values of a member read or locked with its key (every ciphertext the row carries). */
+  open(stored: StoredMember): Promise<MemberValues> {
+    return this.cipher.open(stored);
+  }
+
+  /** A value kept beside the member, sealed under its current data key; `label` binds it (AAD) to its purpose. */
+  async sealNote(locked: StoredMember, label: string, value: unknown): Promise<SealedNote> {
+    const key = await this.cipher.dataKeyOf(locked);
+    const keyVersion = locked.keyVersion!;
+    return {
+      keyVersion,
+      sealed: sealField(key, Buffer.from(JSON.stringify(value)), noteAad(locked, label, keyVersion)),
+    };
+  }
+
+  /**
+   * A note sealed by `sealNote`, or undefined when the member's data key has moved on since (a
+   * re-encryption replaced it). A tampered or re-targeted note fails like any ciphertext.
+   */
+  async openNote(locked: StoredMember, label: string, note: SealedNote): Promise<unknown> {
+    if (locked.keyVersion !== note.keyVersion) return undefined;
+    const key = await this.cipher.dataKeyOf(locked);
+    return JSON.parse(openField(key, note.sealed, noteAad(locked, label, note.keyVersion)).toString('utf8'));
+  }
+
   private async blindIndexes(values: MemberValues): Promise<Partial<Record<MemberField, Buffer>>> {
     const indexes: Partial<Record<MemberField, Buffer>> = {};
     for (const field of BLIND_INDEXED_FIELDS) {
@@ -81,7 +114,13 @@ export class MemberSealer {
 }
 
 function fieldMetaOf(values: MemberValues, source: ValueSource): Record<string, unknown> {
-  return Object.fromEntries(
-    Object.keys(values).map((f) => [f, { updatedAt: source.at, source: source.sender }]),
-  );
+  const entry = source.side
+    ? { updatedAt: source.at, source: source.sender, side: source.side }
+    : { updatedAt: source.at, source: source.sender };
+  return Object.fromEntries(Object.keys(values).map((f) => [f, entry]));
+}
+
+/** A note's AAD: never equal to a field's (`note:` is no field name), so a note cannot pass for a field. */
+function noteAad(member: { id: string; organizationId: string }, label: string, keyVersion: number): string {
+  return `${member.organizationId}|${member.id}|note:${label}|${keyVersion}`;
 }

@@ -10,6 +10,7 @@ import {
   type MemberField,
 } from './catalog/field-catalog';
 import type { MemberChange } from './member-change';
+import type { StampedMember } from './member-stamps';
 
 export interface StoredMember {
   id: string;
@@ -236,6 +237,25 @@ export class MemberStore {
       [memberId],
     );
     return rows[0] ? toStored(rows[0], MEMBER_FIELD_NAMES) : null;
+  }
+
+  /** `lockLive` plus each field's stamp (`field_meta`), for a change decided by conflict policy. */
+  async lockLiveStamped(em: EntityManager, memberId: string): Promise<StampedMember | null> {
+    const rows = await runPrepared<Row>(
+      em,
+      preparedStatement(
+        'member_lock_stamped',
+        `select ${selectList(MEMBER_FIELD_NAMES)}, m.field_meta from member m join member_key k on k.member_id = m.id
+         where m.id = $1 and m.status <> 'deleted' for update of m, k`,
+      ),
+      [memberId],
+    );
+    const row = rows[0];
+    if (!row) return null;
+    return {
+      ...toStored(row, MEMBER_FIELD_NAMES),
+      fieldMeta: (row.field_meta as StampedMember['fieldMeta'] | null) ?? {},
+    };
   }
 
   /** Locks a live member for deletion (the member row; its key row goes with it), even one whose key is lost. */

@@ -5,6 +5,7 @@ import { IdentityModule } from '@app/identity';
 import { VendorsModule } from '@app/vendors';
 import { AdminMembersController } from './admin-members.controller';
 import { MemberAccessPolicy } from './member-access.policy';
+import { MemberChangeObservers } from './member-change-observers';
 import { MemberCipher } from './member-cipher';
 import { MemberKeysOwner } from './member-keys.owner';
 import { MemberSearch } from './member-search.service';
@@ -32,7 +33,15 @@ import { MemberSeeder } from './synthetic/member-seeder';
     MemberKeysOwner,
     MemberBatchStore,
     MemberSeeder,
+    MemberChangeObservers,
   ],
-  exports: [MembersService, MemberReader, MemberWriter, MemberAccessPolicy, MemberSeeder],
+  exports: [
+    MembersService,
+    MemberReader,
+    MemberWriter,
+    MemberAccessPolicy,
+    MemberSeeder,
+    MemberChangeObservers,
+  ],
 })
 export class MembersModule {}

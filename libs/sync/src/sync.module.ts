@@ -3,9 +3,12 @@
 import { Module } from '@nestjs/common';
 import { WebhooksModule } from './webhooks/webhooks.module';
 import { IdempotencyModule } from './idempotency/idempotency.module';
+import { OutboxModule } from './outbox/outbox.module';
+import { IngestModule } from './ingest/ingest.module';
+import { SubscriptionsModule } from './subscriptions/subscriptions.module';
 
 @Module({
-  imports: [WebhooksModule, IdempotencyModule],
+  imports: [WebhooksModule, IdempotencyModule, OutboxModule, IngestModule, SubscriptionsModule],
   controllers: [],
   providers: [],
   exports: [],

@@ -29,6 +29,9 @@ export const ADMIN_SCOPES = [
   // Pause, resume, empty, clean, retry, remove jobs or schedules on the queue dashboard.
   'admin:queues:write',
   'admin:members:read',
+  // Reconciliation cases: list them, and decide one (keep ours, take theirs, a new value).
+  'admin:reconciliation:read',
+  'admin:reconciliation:write',
 ] as const;
 export type AdminScope = (typeof ADMIN_SCOPES)[number];
 
@@ -65,6 +68,8 @@ export const ADMIN_ROLE_SCOPES: Record<AdminRole, readonly AdminScope[]> = {
     'admin:alerts:read',
     'admin:alerts:write',
     'admin:members:read',
+    'admin:reconciliation:read',
+    'admin:reconciliation:write',
   ],
   operator: ['admin:queues', 'admin:alerts:read', 'admin:partners:read', 'admin:vendors:read'],
   security_admin: [

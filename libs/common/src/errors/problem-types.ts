@@ -17,6 +17,10 @@ export const PROBLEM_TYPES = {
   'method-not-allowed': { status: 405, title: 'The method is not allowed on this resource' },
   conflict: { status: 409, title: 'The request conflicts with the current state' },
   'rotation-in-progress': { status: 409, title: 'A key rotation is already running' },
+  'change-conflict': {
+    status: 409,
+    title: 'The change was not applied: stale, not the field owner, or awaiting reconciliation',
+  },
   'precondition-failed': { status: 412, title: 'A precondition of the request failed' },
   'idempotency-key-invalid': { status: 400, title: 'The Idempotency-Key header is malformed' },
   'idempotency-key-in-use': { status: 409, title: 'A request with this Idempotency-Key is in progress' },
@@ -28,6 +32,10 @@ export const PROBLEM_TYPES = {
   'uri-too-long': { status: 414, title: 'The request URI or a path segment is too long' },
   'unsupported-media-type': { status: 415, title: 'The request content type is not supported' },
   'unprocessable-entity': { status: 422, title: 'The request is well-formed but cannot be applied' },
+  'webhook-url-refused': {
+    status: 422,
+    title: 'The webhook URL must be https and reach only public addresses',
+  },
   'rate-limited': { status: 429, title: 'Too many requests' },
   'request-header-fields-too-large': { status: 431, title: 'The request headers are too large' },
   'request-timeout': { status: 408, title: 'The request was not received in time' },

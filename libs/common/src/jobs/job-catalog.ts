@@ -1,3 +1,5 @@
+import type { DataCategory } from '../data-categories';
+
 /**
  * Every background job: its queue and retry budget, and (below) its payload. Payloads carry
  * opaque ids and a reason only, never ePHI. A job name here with no handler, or with two, stops
@@ -8,6 +10,8 @@ export const JOBS = {
   'audit.checkpoint': { queue: 'audit', attempts: 10 },
   'alerts.deliver': { queue: 'alerts', attempts: 12 },
   'idempotency.sweep': { queue: 'sync', attempts: 5 },
+  'outbox.prune': { queue: 'sync', attempts: 5 },
+  'deliveries.dispatch': { queue: 'deliveries', attempts: 10 },
 } as const;
 
 export type JobName = keyof typeof JOBS;
@@ -18,6 +22,19 @@ export interface JobPayloads {
   'audit.checkpoint': { reason: 'event_count' | 'interval' };
   'alerts.deliver': { alertId: string };
   'idempotency.sweep': { reason: 'retention' };
+  'outbox.prune': { reason: 'retention' };
+  /** A member change relayed from the outbox (jobId = outboxId): ids and categories, never values. */
+  'deliveries.dispatch': {
+    outboxId: string;
+    topic: 'member.changed';
+    memberId: string;
+    organizationId: string;
+    version: number;
+    kind: 'created' | 'updated' | 'deleted';
+    categories: DataCategory[];
+    sender: string;
+    occurredAt: string;
+  };
 }
 
 export const QUEUE_NAMES = [...new Set(Object.values(JOBS).map((j) => j.queue))] as QueueName[];

@@ -1,0 +1,30 @@
+// Partners' outbound webhook subscriptions and the one client that may call their URLs. It must
+// never open a connection to an address the public-address rule refuses, nor return a secret twice.
+import { Module } from '@nestjs/common';
+import { MikroOrmModule } from '@mikro-orm/nestjs';
+import { AppConfig } from '@app/common';
+import { SubscriptionHostResolver } from './host-resolver';
+import { SafeWebhookClient } from './safe-webhook.client';
+import { SubscriptionSecretsOwner } from './subscription-secrets.owner';
+import { WebhookSubscriptionSecret } from './webhook-subscription-secret.entity';
+import { WebhookSubscription } from './webhook-subscription.entity';
+import { WebhookSubscriptionsController } from './webhook-subscriptions.controller';
+import { WebhookSubscriptionsService } from './webhook-subscriptions.service';
+
+@Module({
+  imports: [MikroOrmModule.forFeature([WebhookSubscription, WebhookSubscriptionSecret])],
+  controllers: [WebhookSubscriptionsController],
+  providers: [
+    SubscriptionHostResolver,
+    WebhookSubscriptionsService,
+    SubscriptionSecretsOwner,
+    // Production options only: the test-only loopback allowance has no configuration key.
+    {
+      provide: SafeWebhookClient,
+      useFactory: (config: AppConfig) => new SafeWebhookClient({ environment: config.env }),
+      inject: [AppConfig],
+    },
+  ],
+  exports: [WebhookSubscriptionsService, SafeWebhookClient],
+})
+export class SubscriptionsModule {}
