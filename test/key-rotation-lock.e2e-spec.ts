@@ -39,7 +39,8 @@ describe('KEK rotations are serialized', () => {
     expect(refused.headers['content-type']).toMatch(/^application\/problem\+json/);
     expect(refused.body.type).toMatch(/\/rotation-in-progress$/);
     expect(refused.body.requestId).toEqual(expect.any(String));
-    expect(JSON.stringify(refused.body)).not.toMatch(/ at |select|pg_/i);
+    // No stack frame (`at fn (file:line:col)`), SQL or driver name; the detail itself may say "follow it at /api/…".
+    expect(JSON.stringify(refused.body)).not.toMatch(/\bat .*:\d+:\d+|\bselect\b|pg_/i);
     // One run, and the keyring grew by exactly one version.
     expect(await sql(api, 'select id from key_rotation')).toHaveLength(1);
     expect(keyringLines()).toBe(keysBefore + 1);
