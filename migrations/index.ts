@@ -11,6 +11,7 @@ import { Migration20261130110000_webhook_secrets } from './Migration202611301100
 import { Migration20261130120000_sync_ingest } from './Migration20261130120000_sync_ingest';
 import { Migration20261130130000_outbox } from './Migration20261130130000_outbox';
 import { Migration20261130140000_webhook_subscriptions } from './Migration20261130140000_webhook_subscriptions';
+import { Migration20261130150000_sources } from './Migration20261130150000_sources';
 
 export const migrationsList = [
   { name: 'Migration20261123000000_init', class: Migration20261123000000_init },
@@ -34,4 +35,5 @@ export const migrationsList = [
     name: 'Migration20261130140000_webhook_subscriptions',
     class: Migration20261130140000_webhook_subscriptions,
   },
+  { name: 'Migration20261130150000_sources', class: Migration20261130150000_sources },
 ];

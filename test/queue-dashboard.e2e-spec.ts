@@ -58,13 +58,19 @@ describe('queue dashboard', () => {
       'audit',
       'deliveries',
       'keys',
+      'polling',
       'sync',
     ]);
   });
 
   it.each([
     ['pause the alerts queue', '/queues/alerts/pause', 'queues.pause', ['alerts']],
-    ['pause every queue', '/queues/pause', 'queues.pause', ['alerts', 'audit', 'deliveries', 'keys', 'sync']],
+    [
+      'pause every queue',
+      '/queues/pause',
+      'queues.pause',
+      ['alerts', 'audit', 'deliveries', 'keys', 'polling', 'sync'],
+    ],
     ['empty the alerts queue', '/queues/alerts/empty', 'queues.empty', ['alerts']],
     ['clean completed audit jobs', '/queues/audit/clean/completed', 'queues.clean', ['audit']],
     [

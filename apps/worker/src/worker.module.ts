@@ -4,7 +4,7 @@ import { AppConfig, Clock, CoreModule } from '@app/common';
 import { AuditJobsModule, AuditModule } from '@app/audit';
 import { CryptoModule } from '@app/crypto';
 import { KeysModule } from '@app/keys';
-import { IdempotencyJobsModule, OutboxJobsModule, SyncModule } from '@app/sync';
+import { IdempotencyJobsModule, OutboxJobsModule, PollingJobsModule, SyncModule } from '@app/sync';
 import { EPHI_LOG_KEYS, MembersModule } from '@app/members';
 import { JobsRunner } from './jobs/jobs-runner';
 
@@ -25,6 +25,7 @@ export class WorkerModule {
         SyncModule,
         IdempotencyJobsModule,
         OutboxJobsModule,
+        PollingJobsModule,
       ],
       providers: [JobsRunner],
     };

@@ -10,3 +10,5 @@ export * from './ingest/change-plan';
 export * from './reconciliation/reconciliation.service';
 export * from './subscriptions';
 export * from './ingest/change-group-commit';
+export * from './deliveries';
+export * from './polling';

@@ -6,9 +6,19 @@ import { IdempotencyModule } from './idempotency/idempotency.module';
 import { OutboxModule } from './outbox/outbox.module';
 import { IngestModule } from './ingest/ingest.module';
 import { SubscriptionsModule } from './subscriptions/subscriptions.module';
+import { PollingModule } from './polling/polling.module';
+import { DeliveriesModule } from './deliveries/deliveries.module';
 
 @Module({
-  imports: [WebhooksModule, IdempotencyModule, OutboxModule, IngestModule, SubscriptionsModule],
+  imports: [
+    WebhooksModule,
+    IdempotencyModule,
+    OutboxModule,
+    IngestModule,
+    SubscriptionsModule,
+    DeliveriesModule,
+    PollingModule,
+  ],
   controllers: [],
   providers: [],
   exports: [],

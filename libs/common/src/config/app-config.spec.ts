@@ -212,4 +212,38 @@ describe('loadAppConfig', () => {
       );
     });
   });
+
+  describe('deliveries', () => {
+    it('defaults to the Standard Webhooks schedule and no test-only switch', () => {
+      expect(loadAppConfig({}).deliveries).toEqual({
+        retryScheduleSeconds: [0, 5, 300, 1800, 7200, 18000, 36000, 50400, 72000, 86400],
+        disableAfterFailingSeconds: 432000,
+        allowLoopback: false,
+        caFile: undefined,
+      });
+    });
+
+    it('reads a short schedule and the loopback switch outside production', () => {
+      const sut = loadAppConfig({
+        NODE_ENV: 'test',
+        DELIVERY_RETRY_SCHEDULE_SECONDS: '0, 1,2',
+        DELIVERY_ALLOW_LOOPBACK: 'true',
+      });
+      expect(sut.deliveries).toMatchObject({ retryScheduleSeconds: [0, 1, 2], allowLoopback: true });
+    });
+
+    it.each([
+      ['DELIVERY_ALLOW_LOOPBACK', 'true'],
+      ['DELIVERY_CA_FILE', '/tmp/test-ca.pem'],
+    ])('stops boot in production when the test-only %s is set', (name, value) => {
+      expect(() => loadAppConfig({ NODE_ENV: 'production', [name]: value })).toThrow(
+        new ConfigError(`Invalid configuration: ${name} is for tests only and is refused in production`),
+      );
+    });
+
+    it.each(['', 'soon', '0,-5', '0,1.5', '0,,5'])('refuses the retry schedule %p', (value) => {
+      const attempt = () => loadAppConfig({ DELIVERY_RETRY_SCHEDULE_SECONDS: value || ' ' });
+      expect(attempt).toThrow(/^Invalid configuration: DELIVERY_RETRY_SCHEDULE_SECONDS /);
+    });
+  });
 });

@@ -78,6 +78,13 @@ export class AppConfig {
   readonly idempotency: { retentionHours: number; leaseSeconds: number };
   /** Where `npm start` runs its own PostgreSQL / Redis when the configured ones do not answer. */
   readonly devFallback: { embeddedPgPort: number; localRedisPort: number };
+  /** Outbound deliveries to partner subscriptions; the two test-only switches are refused in production. */
+  readonly deliveries: {
+    retryScheduleSeconds: number[];
+    disableAfterFailingSeconds: number;
+    allowLoopback: boolean;
+    caFile?: string;
+  };
 
   constructor(env: EnvironmentVariables) {
     this.env = env.NODE_ENV;
@@ -137,6 +144,12 @@ export class AppConfig {
       leaseSeconds: env.IDEMPOTENCY_LEASE_SECONDS,
     };
     this.devFallback = { embeddedPgPort: env.EMBEDDED_PG_PORT, localRedisPort: env.LOCAL_REDIS_PORT };
+    this.deliveries = {
+      retryScheduleSeconds: env.DELIVERY_RETRY_SCHEDULE_SECONDS.split(',').map((s) => Number(s.trim())),
+      disableAfterFailingSeconds: env.DELIVERY_DISABLE_AFTER_FAILING_SECONDS,
+      allowLoopback: env.DELIVERY_ALLOW_LOOPBACK,
+      caFile: env.DELIVERY_CA_FILE ? resolve(env.DELIVERY_CA_FILE) : undefined,
+    };
     this.keys = keyProviderConfig(env);
     const [days, hours] = env.BUSINESS_HOURS_UTC.split(' ');
     const [firstDay, lastDay] = days.split('-').map(Number);

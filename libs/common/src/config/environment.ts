@@ -44,6 +44,17 @@ const HttpsInProduction = () =>
     },
   });
 
+/** A test-only switch: set (true, or any value) it stops a production process at boot. */
+const NotInProduction = () =>
+  ValidateBy({
+    name: 'notInProduction',
+    validator: {
+      validate: (value: unknown, args) =>
+        (args?.object as EnvironmentVariables).NODE_ENV !== 'production' || !value,
+      defaultMessage: () => 'is for tests only and is refused in production',
+    },
+  });
+
 /**
  * Every environment variable the service reads, with its default. `.env.example` documents the same
  * list; `loadAppConfig` is the only code that touches `process.env`.
@@ -366,6 +377,32 @@ export class EnvironmentVariables {
   @Min(0)
   @Max(120000)
   SHUTDOWN_TIMEOUT_MS = 10000;
+
+  /**
+   * Outbound deliveries: seconds before each attempt (the first is normally 0), a comma list;
+   * its length is the number of attempts before a delivery is dead-lettered. Standard Webhooks' schedule by default.
+   */
+  @Matches(/^\d{1,6}(\s*,\s*\d{1,6}){0,49}$/, { message: 'must be a comma list of seconds, e.g. 0,5,300' })
+  DELIVERY_RETRY_SCHEDULE_SECONDS = '0,5,300,1800,7200,18000,36000,50400,72000,86400';
+
+  /** An endpoint whose deliveries have failed for this long without one success is disabled (5 days). */
+  @Transform(toInt)
+  @IsInt()
+  @Min(60)
+  @Max(90 * 24 * 3600)
+  DELIVERY_DISABLE_AFTER_FAILING_SECONDS = 432000;
+
+  /** TEST ONLY: lets deliveries reach loopback addresses (a test's own HTTPS receiver); refused in production. */
+  @Transform(toBool)
+  @IsBoolean()
+  @NotInProduction()
+  DELIVERY_ALLOW_LOOPBACK = false;
+
+  /** TEST ONLY: a CA certificate (PEM file) deliveries trust instead of the system roots; refused in production. */
+  @IsOptional()
+  @IsString()
+  @NotInProduction()
+  DELIVERY_CA_FILE?: string;
 }
 
 export class ConfigError extends Error {}

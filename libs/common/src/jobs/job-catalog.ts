@@ -12,6 +12,12 @@ export const JOBS = {
   'idempotency.sweep': { queue: 'sync', attempts: 5 },
   'outbox.prune': { queue: 'sync', attempts: 5 },
   'deliveries.dispatch': { queue: 'deliveries', attempts: 10 },
+  // A delivery's retry schedule is its own (each attempt a job); these attempts only cover a
+  // crash on our side (database, Redis) within one attempt.
+  'deliveries.send': { queue: 'deliveries', attempts: 3 },
+  // A queue of their own: a long backfill must not hold up the sync queue's sweeps.
+  'sync.poll': { queue: 'polling', attempts: 3 },
+  'sync.backfill': { queue: 'polling', attempts: 10 },
 } as const;
 
 export type JobName = keyof typeof JOBS;
@@ -35,6 +41,25 @@ export interface JobPayloads {
     sender: string;
     occurredAt: string;
   };
+  /**
+   * One attempt to deliver one change to one subscription (jobId `<outboxId>.<subscriptionId>`, then
+   * `.a<n>` for attempt n): ids only; the member is read, projected and signed when it runs.
+   */
+  'deliveries.send': {
+    outboxId: string;
+    subscriptionId: string;
+    partnerId: string;
+    memberId: string;
+    organizationId: string;
+    version: number;
+    kind: 'created' | 'updated' | 'deleted';
+    occurredAt: string;
+    attempt: number;
+  };
+  /** One poll of a source's change feed from its stored cursor (repeating per source, or on demand). */
+  'sync.poll': { sourceId: string };
+  /** A source's whole feed from the beginning, on the backfill's own cursor. */
+  'sync.backfill': { sourceId: string };
 }
 
 export const QUEUE_NAMES = [...new Set(Object.values(JOBS).map((j) => j.queue))] as QueueName[];

@@ -1,6 +1,7 @@
 import type { FieldMetaEntry, FieldOwner, MemberField, MemberValues } from '@app/members';
 import {
   conflictsOf,
+  effectiveWrites,
   fieldPath,
   heldStamp,
   planChange,
@@ -194,5 +195,29 @@ describe('field naming and sides', () => {
     expect(heldStamp('channel', stamp(1, 'b2b_platform')).priority).toBe(1);
     expect(heldStamp('channel', stamp(1, 'membership_system')).priority).toBe(0);
     expect(heldStamp('planCode', stamp(1)).side).toBe('membership_system');
+  });
+});
+
+describe('effectiveWrites', () => {
+  it.each<[string, MemberValues, number, MemberValues]>([
+    ['drops a value held under the same stamp (a replayed create)', { phone: held.phone }, 10, {}],
+    ['drops a value held under a newer stamp (the stamp never moves back)', { phone: held.phone }, 5, {}],
+    [
+      'keeps a value equal to the held one when the change is newer',
+      { phone: held.phone },
+      11,
+      { phone: held.phone },
+    ],
+    ['keeps a different value whatever its stamp', { phone: '+15555550199' }, 5, { phone: '+15555550199' }],
+    ['keeps a value nothing holds yet', { email: 'a@example.test' }, 10, { email: 'a@example.test' }],
+    [
+      'keeps only the changed fields of a mixed change',
+      { familyName: 'Held', planCode: 'PPO-2' },
+      10,
+      { planCode: 'PPO-2' },
+    ],
+    ['drops an equal merged set', { programs: held.programs }, 10, {}],
+  ])('%s', (_name, apply, minute, expected) => {
+    expect(effectiveWrites(apply, at(minute), held, stamps())).toEqual(expected);
   });
 });

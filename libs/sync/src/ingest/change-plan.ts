@@ -140,3 +140,28 @@ export type ChangeVerdict = 'write' | 'conflict';
 export function verdictOf(plan: ChangePlan): ChangeVerdict {
   return Object.keys(plan.apply).length > 0 ? 'write' : 'conflict';
 }
+
+/**
+ * The plan's writes that change something. A value equal to the one held, whose stamp is as new
+ * or newer than the incoming change, is dropped: a replayed create (the feed's create of a member
+ * the signed create already made) then bumps no version, and an older change never moves a
+ * field's stamp back (which would let a later-arriving older value win last-writer-wins).
+ */
+export function effectiveWrites(
+  apply: MemberValues,
+  occurredAt: Date,
+  current: MemberValues,
+  stamps: Partial<Record<MemberField, FieldMetaEntry>>,
+): MemberValues {
+  const writes: MemberValues = {};
+  for (const [field, value] of Object.entries(apply) as [MemberField, unknown][]) {
+    const stamp = stamps[field];
+    const covered =
+      stamp !== undefined &&
+      current[field] !== undefined &&
+      isDeepStrictEqual(current[field], value) &&
+      new Date(stamp.updatedAt).getTime() >= occurredAt.getTime();
+    if (!covered) (writes as Record<string, unknown>)[field] = value;
+  }
+  return writes;
+}

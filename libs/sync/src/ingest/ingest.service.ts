@@ -30,7 +30,14 @@ import {
 import { ReconciliationService } from '../reconciliation/reconciliation.service';
 import { AppliedEventsStore } from './applied-events.store';
 import { ChangeGroupCommit } from './change-group-commit';
-import { conflictsOf, planChange, sideOf, verdictOf, type FieldConflict } from './change-plan';
+import {
+  conflictsOf,
+  effectiveWrites,
+  planChange,
+  sideOf,
+  verdictOf,
+  type FieldConflict,
+} from './change-plan';
 import { BatchTooLarge, ChangeConflict } from './ingest.errors';
 import { BATCH_ITEM_SCHEMA, BATCH_SCHEMA, MAX_BATCH_UPDATES, UPDATE_SCHEMA } from './update-schemas';
 
@@ -210,12 +217,15 @@ export class IngestService {
         const seen = await this.events.find(em, partnerId, item.eventId);
         if (seen) return { result: 'duplicate', id: seen.memberId, version: seen.version };
 
+        const current = await this.writer.currentValues(locked);
         const plan = planChange(
           values,
           { side: sender.side, sourceId: sender.sender, occurredAt },
-          await this.writer.currentValues(locked),
+          current,
           locked.fieldMeta,
         );
+        // Values already held under a stamp as new are not rewritten (no version bump for a replay).
+        const writes = effectiveWrites(plan.apply, occurredAt, current, locked.fieldMeta);
         const verdict = verdictOf(plan);
         const conflicts = conflictsOf(plan);
 
@@ -241,8 +251,8 @@ export class IngestService {
           });
         }
         let version = locked.version;
-        if (verdict === 'write') {
-          version = await this.writer.replaceFields(em, locked, plan.apply, {
+        if (verdict === 'write' && Object.keys(writes).length > 0) {
+          version = await this.writer.replaceFields(em, locked, writes, {
             sender: sender.sender,
             occurredAt,
             now,
@@ -253,7 +263,7 @@ export class IngestService {
             action: 'member.update',
             resourceType: 'member',
             resourceIds: [memberId],
-            categories: categoriesOf(Object.keys(plan.apply) as MemberField[]),
+            categories: categoriesOf(Object.keys(writes) as MemberField[]),
             outcome: 'success',
             statusCode: 200,
           });

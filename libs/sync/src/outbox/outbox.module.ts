@@ -1,8 +1,8 @@
 // The transactional outbox: a row per member change in the change's own transaction, the relay that
-// moves rows into the `deliveries` queue, and their prune. It must never store a member value.
+// moves rows into the `deliveries` queue, and their prune (DeliveriesModule handles the queued jobs).
+// It must never store a member value.
 import { Module } from '@nestjs/common';
 import { MembersModule } from '@app/members';
-import { DeliveryDispatchJob } from './delivery-dispatch.job';
 import { OutboxMemberChangesObserver } from './outbox-member-changes.observer';
 import { OutboxPruneJob } from './outbox-prune.job';
 import { OutboxRelay } from './outbox-relay.service';
@@ -10,7 +10,7 @@ import { OutboxStore } from './outbox.store';
 
 @Module({
   imports: [MembersModule],
-  providers: [OutboxStore, OutboxMemberChangesObserver, OutboxRelay, OutboxPruneJob, DeliveryDispatchJob],
+  providers: [OutboxStore, OutboxMemberChangesObserver, OutboxRelay, OutboxPruneJob],
   exports: [OutboxRelay],
 })
 export class OutboxModule {}

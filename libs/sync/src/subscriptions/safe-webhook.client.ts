@@ -19,7 +19,8 @@ export interface SafeWebhookClientOptions {
   lookup?: ResolveHost;
   /**
    * TEST ONLY: also allow loopback addresses, so a test can deliver to its own HTTPS server on
-   * 127.0.0.1. No configuration key sets it; the module's provider never does; refused in production.
+   * 127.0.0.1. Set from DELIVERY_ALLOW_LOOPBACK, which config validation refuses in production, and
+   * refused here too in production.
    */
   allowLoopback?: boolean;
   /** Certificates to trust instead of the system roots (a test server's self-signed one). */

@@ -1,5 +1,6 @@
 // Partners' outbound webhook subscriptions and the one client that may call their URLs. It must
 // never open a connection to an address the public-address rule refuses, nor return a secret twice.
+import { readFileSync } from 'node:fs';
 import { Module } from '@nestjs/common';
 import { MikroOrmModule } from '@mikro-orm/nestjs';
 import { AppConfig } from '@app/common';
@@ -18,10 +19,16 @@ import { WebhookSubscriptionsService } from './webhook-subscriptions.service';
     SubscriptionHostResolver,
     WebhookSubscriptionsService,
     SubscriptionSecretsOwner,
-    // Production options only: the test-only loopback allowance has no configuration key.
+    // The test-only switches (loopback, a test CA) come from config, which refuses them in
+    // production; the client refuses loopback in production once more.
     {
       provide: SafeWebhookClient,
-      useFactory: (config: AppConfig) => new SafeWebhookClient({ environment: config.env }),
+      useFactory: (config: AppConfig) =>
+        new SafeWebhookClient({
+          environment: config.env,
+          allowLoopback: config.deliveries.allowLoopback,
+          ca: config.deliveries.caFile ? readFileSync(config.deliveries.caFile) : undefined,
+        }),
       inject: [AppConfig],
     },
   ],

@@ -262,6 +262,51 @@ export class WebhookSubscriptionsService {
     return rows.map((row) => ({ id: row.id, partnerId: row.partnerId, url: row.url }));
   }
 
+  /** One subscription as a delivery sees it now (active or not), read fresh: a delivery re-checks at send time. */
+  async deliveryTarget(
+    subscriptionId: string,
+  ): Promise<(SubscriptionTarget & { active: boolean; events: string[] }) | null> {
+    const row = await this.em.fork().findOne(WebhookSubscription, { id: subscriptionId });
+    if (!row) return null;
+    return {
+      id: row.id,
+      partnerId: row.partnerId,
+      url: row.url,
+      active: row.status === 'active',
+      events: [...row.events],
+    };
+  }
+
+  /**
+   * Disabled by the delivery worker (`gone`: the endpoint answered 410; `failing`: it failed for the
+   * configured window): audited as the service's doing; false when it was already deleted.
+   */
+  async disableForDelivery(
+    partnerId: string,
+    subscriptionId: string,
+    reason: 'gone' | 'failing',
+  ): Promise<boolean> {
+    return this.em.fork().transactional(async (em) => {
+      const disabled = await em.getRepository(WebhookSubscription).disable(partnerId, subscriptionId, {
+        disabledAt: this.clock.now(),
+        disabledReason: reason,
+        disabledBy: 'deliveries',
+      });
+      if (disabled)
+        await this.audit.record(em, {
+          actorType: 'system',
+          actorId: 'deliveries',
+          partnerId,
+          action: 'webhook_subscription.disable',
+          resourceType: 'webhook_subscription',
+          resourceIds: [subscriptionId],
+          outcome: 'success',
+          reason,
+        });
+      return disabled;
+    });
+  }
+
   /**
    * The URL as it will be requested, once it passed the rules and, for a name, every address it
    * resolves to now is public. A refusal is audited with its rule, never the URL or an address.

@@ -1,0 +1,21 @@
+// Outbound deliveries of member changes to partners' webhook subscriptions: the fan-out, one job
+// per attempt, and the dead letters. It must never put a member value in a job, a log or a listing.
+import { Module } from '@nestjs/common';
+import { IdentityModule } from '@app/identity';
+import { MembersModule } from '@app/members';
+import { VendorsModule } from '@app/vendors';
+import { DeliveryDispatchJob } from '../outbox/delivery-dispatch.job';
+import { SubscriptionsModule } from '../subscriptions/subscriptions.module';
+import { DeadLettersController } from './dead-letters.controller';
+import { DeadLettersService } from './dead-letters.service';
+import { DeliveryQueue } from './delivery-queue';
+import { DeliverySendJob } from './delivery-send.job';
+import { FailingEndpoints } from './failing-endpoints';
+
+@Module({
+  imports: [IdentityModule, MembersModule, VendorsModule, SubscriptionsModule],
+  controllers: [DeadLettersController],
+  providers: [DeliveryQueue, DeliveryDispatchJob, DeliverySendJob, DeadLettersService, FailingEndpoints],
+  exports: [DeadLettersService],
+})
+export class DeliveriesModule {}

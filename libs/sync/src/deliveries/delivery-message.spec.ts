@@ -1,0 +1,48 @@
+import {
+  deliveryEventType,
+  deliveryWebhookId,
+  sendJobId,
+  serializeDeliveryBody,
+  type MemberChangeKind,
+} from './delivery-message';
+
+describe('delivery messages', () => {
+  it.each<[MemberChangeKind, boolean, string]>([
+    ['created', false, 'member.created'],
+    ['updated', false, 'member.updated'],
+    ['deleted', false, 'member.deleted'],
+    ['updated', true, 'member.deleted'],
+    ['created', true, 'member.deleted'],
+  ])('delivers a %s change (member gone: %p) as %s', (kind, gone, expected) => {
+    expect(deliveryEventType(kind, gone)).toBe(expected);
+  });
+
+  it('gives one webhook-id per change and subscription, the same whatever the attempt', () => {
+    const id = deliveryWebhookId('obx_1', 'wsb_2');
+    expect(id).toBe('obx_1.wsb_2');
+    expect(deliveryWebhookId('obx_1', 'wsb_2')).toBe(id);
+    expect(deliveryWebhookId('obx_1', 'wsb_3')).not.toBe(id);
+  });
+
+  it.each([
+    [1, 'obx_1.wsb_2'],
+    [2, 'obx_1.wsb_2.a2'],
+    [10, 'obx_1.wsb_2.a10'],
+  ])('names attempt %p job %p, never with a colon', (attempt, expected) => {
+    expect(sendJobId('obx_1', 'wsb_2', attempt)).toBe(expected);
+    expect(expected).not.toContain(':');
+  });
+
+  it('serializes the body in the contract order, data last, null for a deletion', () => {
+    const bytes = serializeDeliveryBody({
+      data: null,
+      occurredAt: '2026-11-30T10:00:00.000Z',
+      version: 3,
+      memberId: 'mbr_1',
+      type: 'member.deleted',
+    });
+    expect(bytes.toString('utf8')).toBe(
+      '{"type":"member.deleted","memberId":"mbr_1","version":3,"occurredAt":"2026-11-30T10:00:00.000Z","data":null}',
+    );
+  });
+});

@@ -1,0 +1,4 @@
+export * from './deliveries.module';
+export * from './dead-letters.service';
+export * from './delivery-retry-schedule';
+export * from './delivery-message';
