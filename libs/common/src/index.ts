@@ -17,6 +17,7 @@ export * from './redis/redis-connection';
 export * from './redis/redis.tokens';
 export * from './http/json-body-parser';
 export * from './http/framework-errors';
+export * from './http/page-query.dto';
 export * from './time/clock';
 export * from './ids/ids';
 export * from './data-categories';

@@ -20,30 +20,15 @@ import {
   ApiPropertyOptional,
   ApiTags,
 } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
-import { IsDateString, IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
+import { IsDateString, IsOptional, Matches, MaxLength } from 'class-validator';
 import type { FastifyReply } from 'fastify';
-import { type Actor, CurrentActor, Scopes, SignedWebhook } from '@app/common';
+import { type Actor, CurrentActor, PageQuery, Scopes, SignedWebhook } from '@app/common';
 import { CREATE_MEMBER_SCHEMA, MEMBER_DOCUMENT_SCHEMA, PREFERENCES_SCHEMA } from './catalog/member-schema';
 import { MemberIdPipe } from './member-id.pipe';
 import { MemberReader } from './member.reader';
 import { MembersService } from './members.service';
 
-export class ListMembersQuery {
-  @ApiPropertyOptional({ description: 'opaque cursor from the previous page' })
-  @IsOptional()
-  @IsString()
-  @MaxLength(2000)
-  cursor?: string;
-
-  @ApiPropertyOptional({ minimum: 1, maximum: 200, default: 50 })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(200)
-  limit?: number;
-
+export class ListMembersQuery extends PageQuery {
   @ApiPropertyOptional({ format: 'date-time' })
   @IsOptional()
   @IsDateString({ strict: true })

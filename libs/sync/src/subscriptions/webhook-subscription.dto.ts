@@ -1,19 +1,15 @@
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
+import { ApiProperty } from '@nestjs/swagger';
 import {
   ArrayMaxSize,
   ArrayMinSize,
   ArrayUnique,
   IsArray,
   IsIn,
-  IsInt,
-  IsOptional,
   IsString,
   Matches,
-  Max,
   MaxLength,
-  Min,
 } from 'class-validator';
+import { PageQuery } from '@app/common';
 import { MAX_SUBSCRIPTION_URL_LENGTH } from './subscription-url';
 import { WEBHOOK_EVENT_TYPES, type WebhookEventType } from './webhook-event-types';
 
@@ -47,21 +43,7 @@ export class WebhookSubscriptionParams {
   subscriptionId: string;
 }
 
-export class ListWebhookSubscriptionsQuery {
-  @ApiPropertyOptional({ description: 'opaque cursor from the previous page' })
-  @IsOptional()
-  @IsString()
-  @MaxLength(2000)
-  cursor?: string;
-
-  @ApiPropertyOptional({ minimum: 1, maximum: 200, default: 50 })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(200)
-  limit?: number;
-}
+export class ListWebhookSubscriptionsQuery extends PageQuery {}
 
 export class CreatedWebhookSubscription {
   @ApiProperty({ example: 'sub_01JD3Q4Z5X6C7V8B9N0M1K2J3H' })

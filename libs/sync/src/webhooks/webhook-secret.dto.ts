@@ -1,6 +1,6 @@
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
-import { IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
+import { ApiProperty } from '@nestjs/swagger';
+import { IsString, Matches, MaxLength } from 'class-validator';
+import { PageQuery } from '@app/common';
 
 export class PartnerWebhookSecretsParams {
   @Matches(/^prt_[0-9A-HJKMNP-TV-Z]{26}$/)
@@ -12,21 +12,7 @@ export class WebhookSecretParams extends PartnerWebhookSecretsParams {
   secretId: string;
 }
 
-export class ListWebhookSecretsQuery {
-  @ApiPropertyOptional({ description: 'opaque cursor from the previous page' })
-  @IsOptional()
-  @IsString()
-  @MaxLength(2000)
-  cursor?: string;
-
-  @ApiPropertyOptional({ minimum: 1, maximum: 200, default: 50 })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(200)
-  limit?: number;
-}
+export class ListWebhookSecretsQuery extends PageQuery {}
 
 export class RevokeWebhookSecretDto {
   @ApiProperty({
