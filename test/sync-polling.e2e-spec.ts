@@ -46,6 +46,14 @@ interface SourceRow extends Record<string, unknown> {
   rejected_count: string;
 }
 
+// The convergence scenario at CI size by default; SYNC_CONVERGENCE_MEMBERS / _CHANGES run it at the
+// issue's size (1,000 / 10,000) on demand, with the time it took printed.
+const SCENARIO = {
+  members: Number(process.env.SYNC_CONVERGENCE_MEMBERS ?? 100),
+  changes: Number(process.env.SYNC_CONVERGENCE_CHANGES ?? 500),
+};
+const SCALE = Math.max(1, Math.ceil((SCENARIO.members + SCENARIO.changes) / 600));
+
 /**
  * Fallback polling against the real membership-sim: webhooks dropped, duplicated and reordered,
  * then one poll of the sim's change feed converges our members on the sim's, each change applied
@@ -78,7 +86,7 @@ describe('sync polling: the change feed fills in what webhooks lost', () => {
 
   const waitForJob = async (jobId: string) => {
     const queue = api.app.get(JobQueues).queue('polling');
-    for (let i = 0; i < 600; i += 1) {
+    for (let i = 0; i < 600 * SCALE; i += 1) {
       const state = await (await queue.getJob(jobId))?.getState();
       if (state === 'completed' || state === 'failed') return state;
       await new Promise((resolve) => setTimeout(resolve, 100));
@@ -219,62 +227,74 @@ describe('sync polling: the change feed fills in what webhooks lost', () => {
     expect((await sql(api, 'select id from sync_source')).length).toBe(0);
   });
 
-  it('converges on the sim after webhooks with drops, duplicates and reordering, and one poll', async () => {
-    const created = await admin('post', '/api/v1/admin/sources').send({
-      partnerId: source.partnerId,
-      changeFeedUrl: `${sim.url}/changes`,
-      pollIntervalSeconds: 86_400,
-      bearerToken: FEED_TOKEN,
-    });
-    expect(created.status).toBe(201);
-    sourceId = created.body.id;
-    // The token is stored wrapped only.
-    expect(JSON.stringify(await sql(api, 'select token_wrapped from sync_source'))).not.toContain(FEED_TOKEN);
-    await waitForIdleQueue(); // the schedule's first run, on an empty feed
+  it(
+    'converges on the sim after webhooks with drops, duplicates and reordering, and one poll',
+    async () => {
+      const created = await admin('post', '/api/v1/admin/sources').send({
+        partnerId: source.partnerId,
+        changeFeedUrl: `${sim.url}/changes`,
+        pollIntervalSeconds: 86_400,
+        bearerToken: FEED_TOKEN,
+      });
+      expect(created.status).toBe(201);
+      sourceId = created.body.id;
+      // The token is stored wrapped only.
+      expect(JSON.stringify(await sql(api, 'select token_wrapped from sync_source'))).not.toContain(
+        FEED_TOKEN,
+      );
+      await waitForIdleQueue(); // the schedule's first run, on an empty feed
 
-    const run = await generate({
-      members: 100,
-      changes: 500,
-      seed: 4242,
-      dropRate: 0.2,
-      duplicateRate: 0.05,
-      reorder: true,
-    });
-    expect(run.status).toBe('done');
-    expect(run.dropped).toBe(120);
-    // Every webhook sent was taken (409: a duplicated create, answered with the existing id).
-    expect(Object.keys(run.responses).filter((code) => !/^(2..|409)$/.test(code))).toEqual([]);
-    expect(await mismatches()).not.toEqual([]); // the dropped webhooks left gaps
+      const started = Date.now();
+      const run = await generate({
+        ...SCENARIO,
+        seed: 4242,
+        dropRate: 0.2,
+        duplicateRate: 0.05,
+        reorder: true,
+      });
+      const sent = Date.now();
+      expect(run.status).toBe('done');
+      expect(run.dropped).toBe(Math.round((SCENARIO.members + SCENARIO.changes) * 0.2));
+      // Every webhook sent was taken (409: a duplicated create, answered with the existing id).
+      expect(Object.keys(run.responses).filter((code) => !/^(2..|409)$/.test(code))).toEqual([]);
+      expect(await mismatches()).not.toEqual([]); // the dropped webhooks left gaps
 
-    const poll = await admin('post', `/api/v1/admin/sources/${sourceId}/poll`).send({});
-    expect(poll.status).toBe(202);
-    expect(await waitForJob(poll.body.jobId)).toBe('completed');
+      const poll = await admin('post', `/api/v1/admin/sources/${sourceId}/poll`).send({});
+      expect(poll.status).toBe(202);
+      expect(await waitForJob(poll.body.jobId)).toBe('completed');
+      if (SCALE > 1) {
+        process.stderr.write(
+          `convergence ${SCENARIO.members} members / ${SCENARIO.changes} changes: webhooks ${sent - started} ms, poll ${Date.now() - sent} ms\n`,
+        );
+      }
 
-    expect(await mismatches()).toEqual([]);
-    // Each change applied once: every feed event is recorded once for the source, nothing else.
-    const applied = await sql<{ n: string; distinct_events: string }>(
-      api,
-      'select count(*) as n, count(distinct event_id) as distinct_events from sync_applied_event where source_partner_id = $1',
-      [source.partnerId],
-    );
-    expect(Number(applied[0].n)).toBe(Number(applied[0].distinct_events));
-    const row = await sourceRow();
-    expect(row.status).toBe('done');
-    expect(Number(row.rejected_count)).toBe(0);
+      expect(await mismatches()).toEqual([]);
+      // Each change applied once: every feed event is recorded once for the source, nothing else.
+      const applied = await sql<{ n: string; distinct_events: string }>(
+        api,
+        'select count(*) as n, count(distinct event_id) as distinct_events from sync_applied_event where source_partner_id = $1',
+        [source.partnerId],
+      );
+      expect(Number(applied[0].n)).toBe(Number(applied[0].distinct_events));
+      const row = await sourceRow();
+      expect(row.status).toBe('done');
+      expect(Number(row.rejected_count)).toBe(0);
 
-    const status = await admin('get', `/api/v1/admin/sources/${sourceId}/status`);
-    expect(status.status).toBe(200);
-    expect(status.body).toEqual({
-      status: 'done',
-      lastSuccessAt: expect.any(String),
-      lagSeconds: 0,
-      openCases: expect.any(Number),
-      deadLetters: 0,
-    });
-    const verify = await admin('get', '/api/v1/admin/audit/verify?full=true', officer);
-    expect(verify.status).toBe(200);
-    expect(verify.body.ok).toBe(true);
-  }, 120_000);
+      const status = await admin('get', `/api/v1/admin/sources/${sourceId}/status`);
+      expect(status.status).toBe(200);
+      expect(status.body).toEqual({
+        status: 'done',
+        lastSuccessAt: expect.any(String),
+        lagSeconds: 0,
+        openCases: expect.any(Number),
+        deadLetters: 0,
+      });
+      const verify = await admin('get', '/api/v1/admin/audit/verify?full=true', officer);
+      expect(verify.status).toBe(200);
+      expect(verify.body.ok).toBe(true);
+    },
+    120_000 * SCALE,
+  );
 
   it('a second poll applies nothing new and moves no version', async () => {
     const versions = await sql(api, 'select id, version from member order by id');
