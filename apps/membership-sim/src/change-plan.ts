@@ -1,5 +1,11 @@
 import { en, Faker } from '@faker-js/faker';
-import { SyntheticMemberGenerator } from '@app/members';
+import {
+  nameLetters,
+  SYNTHETIC_PLAN_CODES,
+  syntheticAddress,
+  SyntheticMemberGenerator,
+  syntheticPhone,
+} from '@app/members';
 import { applyChanges, groupsOf, type MemberChanges, type MemberGroups } from './member-document';
 
 export type SimEventKind = 'create' | 'update';
@@ -66,7 +72,6 @@ const CHANGE_KINDS: ReadonlyArray<{ weight: number; value: ChangeKind }> = [
 
 /** Share of updates that change a second thing at once (a move: address and phone). */
 const SECOND_CHANGE_PROBABILITY = 0.2;
-const PLAN_CODES = ['PPO-GOLD', 'PPO-SILVER', 'HMO-STANDARD', 'HDHP-HSA', 'EPO-PLUS'];
 const PROGRAM_CODES = [
   'STEPS-CHALLENGE',
   'DIABETES-PREVENTION',
@@ -127,25 +132,13 @@ function changeOf(kind: ChangeKind, member: MemberGroups, f: Faker, occurredAt: 
   const day = occurredAt.slice(0, 10);
   switch (kind) {
     case 'address':
-      return {
-        contact: {
-          address: {
-            line1: f.location.streetAddress(),
-            line2: f.datatype.boolean({ probability: 0.25 }) ? f.location.secondaryAddress() : null,
-            city: f.location.city(),
-            state: f.location.state({ abbreviated: true }),
-            postalCode: f.location.zipCode('#####'),
-            country: 'US',
-          },
-        },
-      };
+      return { contact: { address: syntheticAddress(f) } };
     case 'phone':
-      // The fictional 555 exchange, like the generator's.
-      return { contact: { phone: `+1555${f.string.numeric(7)}` } };
+      return { contact: { phone: syntheticPhone(f) } };
     case 'email':
       return {
         contact: {
-          email: `${ascii(member.identity.givenName)}.${ascii(member.identity.familyName)}${f.number.int({ min: 1, max: 99_999 })}@example.test`,
+          email: `${nameLetters(member.identity.givenName)}.${nameLetters(member.identity.familyName)}${f.number.int({ min: 1, max: 99_999 })}@example.test`,
         },
       };
     case 'familyName':
@@ -157,7 +150,9 @@ function changeOf(kind: ChangeKind, member: MemberGroups, f: Faker, occurredAt: 
     case 'plan':
       return {
         coverage: {
-          planCode: f.helpers.arrayElement(PLAN_CODES.filter((p) => p !== member.coverage.planCode)),
+          planCode: f.helpers.arrayElement(
+            SYNTHETIC_PLAN_CODES.filter((p) => p !== member.coverage.planCode),
+          ),
         },
       };
     case 'coverageStatus':
@@ -228,13 +223,4 @@ export function mergeChanges(first: MemberChanges, second: MemberChanges): Membe
         : value;
   }
   return merged;
-}
-
-function ascii(name: string): string {
-  return (
-    name
-      .normalize('NFD')
-      .replace(/[^A-Za-z]/g, '')
-      .toLowerCase() || 'member'
-  );
 }

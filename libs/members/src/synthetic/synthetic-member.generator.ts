@@ -163,16 +163,9 @@ export class SyntheticMemberGenerator {
       identity: { givenName, familyName, dateOfBirth: this.birthDate(age), sex },
       governmentId: { ssn: this.ssn() },
       contact: {
-        email: `${ascii(givenName)}.${ascii(familyName)}${f.number.int({ min: 1, max: 9999 })}@example.test`,
-        phone: `+1555${f.string.numeric(7)}`,
-        address: {
-          line1: f.location.streetAddress(),
-          line2: f.datatype.boolean({ probability: 0.25 }) ? f.location.secondaryAddress() : null,
-          city: f.location.city(),
-          state: f.location.state({ abbreviated: true }),
-          postalCode: f.location.zipCode('#####'),
-          country: 'US',
-        },
+        email: `${nameLetters(givenName)}.${nameLetters(familyName)}${f.number.int({ min: 1, max: 9999 })}@example.test`,
+        phone: syntheticPhone(f),
+        address: syntheticAddress(f),
       },
       membership: {
         externalMemberNumber: `EMN-${f.string.alphanumeric({ length: 10, casing: 'upper' })}`,
@@ -336,8 +329,28 @@ function isoDate(date: Date): string {
   return date.toISOString().slice(0, 10);
 }
 
+/** A US phone number in the fictional 555 exchange. */
+export function syntheticPhone(f: Faker): string {
+  return `+1555${f.string.numeric(7)}`;
+}
+
+/** A synthetic US postal address, in the catalog's `address` shape. */
+export function syntheticAddress(f: Faker) {
+  return {
+    line1: f.location.streetAddress(),
+    line2: f.datatype.boolean({ probability: 0.25 }) ? f.location.secondaryAddress() : null,
+    city: f.location.city(),
+    state: f.location.state({ abbreviated: true }),
+    postalCode: f.location.zipCode('#####'),
+    country: 'US',
+  };
+}
+
+/** The plan codes synthetic members are enrolled in. */
+export const SYNTHETIC_PLAN_CODES: readonly string[] = PLANS.map((plan) => plan.value);
+
 /** The letters of a name usable in an e-mail local part (`O'Connor` → `oconnor`). */
-function ascii(name: string): string {
+export function nameLetters(name: string): string {
   return (
     name
       .normalize('NFD')
