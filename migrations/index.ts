@@ -12,6 +12,8 @@ import { Migration20261130120000_sync_ingest } from './Migration20261130120000_s
 import { Migration20261130130000_outbox } from './Migration20261130130000_outbox';
 import { Migration20261130140000_webhook_subscriptions } from './Migration20261130140000_webhook_subscriptions';
 import { Migration20261130150000_sources } from './Migration20261130150000_sources';
+import { Migration20261130163000_subscription_health } from './Migration20261130163000_subscription_health';
+import { Migration20261130170000_member_change_commit_order } from './Migration20261130170000_member_change_commit_order';
 
 export const migrationsList = [
   { name: 'Migration20261123000000_init', class: Migration20261123000000_init },
@@ -36,4 +38,12 @@ export const migrationsList = [
     class: Migration20261130140000_webhook_subscriptions,
   },
   { name: 'Migration20261130150000_sources', class: Migration20261130150000_sources },
+  {
+    name: 'Migration20261130163000_subscription_health',
+    class: Migration20261130163000_subscription_health,
+  },
+  {
+    name: 'Migration20261130170000_member_change_commit_order',
+    class: Migration20261130170000_member_change_commit_order,
+  },
 ];

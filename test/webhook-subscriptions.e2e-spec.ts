@@ -86,6 +86,16 @@ describe('partner webhook subscriptions', () => {
       createdAt: expect.any(String),
       disabledAt: null,
       disabledReason: null,
+      // Nothing delivered yet: idle, not failing (docs/api-guide.md, subscription health).
+      health: {
+        lastSuccessAt: null,
+        lastFailureAt: null,
+        lagSeconds: 0,
+        pendingDeliveries: 0,
+        deadLetters: 0,
+        consecutiveFailures: 0,
+        failingSince: null,
+      },
     });
     expect(listed.text).not.toContain(created.body.secret.slice('whsec_'.length, 30));
 

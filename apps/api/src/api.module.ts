@@ -10,6 +10,7 @@ import { EPHI_LOG_KEYS, MembersModule } from '@app/members';
 import { VendorsModule } from '@app/vendors';
 import { GatewayModule } from './gateway/gateway.module';
 import { HealthModule } from './health/health.module';
+import { MetricsModule } from './metrics/metrics.module';
 
 /** The HTTP process: wires the domain modules behind TLS, guards and the problem filter. */
 @Module({})
@@ -32,6 +33,7 @@ export class ApiModule {
         KeysModule,
         SyncModule,
         HealthModule,
+        MetricsModule,
         ...(options.imports ?? []),
       ],
       providers: [

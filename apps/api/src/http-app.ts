@@ -18,7 +18,7 @@ import {
   frameworkRefusal,
   requestIdFor,
 } from '@app/common';
-import { documentIdempotencyKey } from '@app/sync';
+import { applyRouteBodyLimits, documentIdempotencyKey } from '@app/sync';
 import { ApiModule } from './api.module';
 import { mountQueueDashboard } from './queue-dashboard';
 import { auditEveryRequest } from './request-audit';
@@ -138,6 +138,8 @@ export function createApiAdapter(config: AppConfig): FastifyAdapter {
     clientErrorHandler: (error, socket) => answerClientError(error, socket, HSTS_MAX_AGE_SECONDS),
   });
   acceptJsonBodiesOnly(adapter.getInstance(), { formRoutes: ['/oauth/token', '/oauth/revoke'] });
+  // Routes with a body limit of their own (the sync batch); all others keep bodyLimitBytes.
+  applyRouteBodyLimits(adapter.getInstance(), { syncBatch: config.http.syncBatchBodyLimitBytes });
   adapter.getInstance().addHook('onRequest', (request, reply, done) => {
     void reply.header('x-request-id', request.id).header('cache-control', 'no-store');
     (request.raw as RawRequest).routeTemplate = request.routeOptions.url;
@@ -193,6 +195,7 @@ export async function configureApiApplication(app: NestFastifyApplication, confi
     exclude: [
       { path: 'health/live', method: RequestMethod.GET },
       { path: 'health/ready', method: RequestMethod.GET },
+      { path: 'metrics', method: RequestMethod.GET },
       { path: 'oauth/token', method: RequestMethod.POST },
       { path: 'oauth/revoke', method: RequestMethod.POST },
       { path: '.well-known/jwks.json', method: RequestMethod.GET },

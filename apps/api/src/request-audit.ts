@@ -40,6 +40,8 @@ export function auditEveryRequest(app: NestFastifyApplication): void {
     if (!state || state.audited) return done(null, payload);
     const path = request.url.split('?')[0];
     if (UNAUDITED.some((pattern) => pattern.test(path))) return done(null, payload);
+    // A scrape that passed the metrics token reads no ePHI; refused scrapes are audited like any refusal.
+    if (path === '/metrics' && reply.statusCode === 200) return done(null, payload);
     auditUnhandled(request, reply, payload, state).then(
       (answer) => done(null, answer),
       (error: Error) => done(error),

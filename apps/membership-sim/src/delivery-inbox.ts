@@ -22,7 +22,7 @@ export interface DeliveryBody {
   occurredAt?: string;
   version?: number;
   changes?: MemberChanges;
-  data?: MemberChanges & Record<string, unknown>;
+  data?: (MemberChanges & Record<string, unknown>) | null;
 }
 
 export interface DeliveryOutcome {
@@ -60,14 +60,21 @@ const DELIVERY_SCHEMA = {
     occurredAt: { type: 'string', maxLength: 40 },
     version: { type: 'integer', minimum: 0 },
     changes: { type: 'object', additionalProperties: false, minProperties: 1, properties: groups },
-    data: { type: 'object', additionalProperties: false, properties: { ...groups, ...DOCUMENT_KEYS } },
+    // Our API sends `data: null` with a `member.deleted` (the member is crypto-shredded by then).
+    data: {
+      type: ['object', 'null'],
+      additionalProperties: false,
+      properties: { ...groups, ...DOCUMENT_KEYS },
+    },
   },
   allOf: [
     { anyOf: [{ required: ['sourceRef'] }, { required: ['memberId'] }] },
     {
       if: { required: ['type'], properties: { type: { const: 'member.deleted' } } },
       then: {},
-      else: { anyOf: [{ required: ['changes'] }, { required: ['data'] }] },
+      else: {
+        anyOf: [{ required: ['changes'] }, { required: ['data'], properties: { data: { type: 'object' } } }],
+      },
     },
   ],
 };

@@ -14,3 +14,4 @@ export * from './synthetic/member-seeder';
 export * from './member-stamps';
 export * from './member-id.pipe';
 export * from './catalog/schema-validator';
+export * from './member-change-feed.service';

@@ -43,6 +43,17 @@ export class MemberReader {
     private readonly alerts: AlertsService,
   ) {}
 
+  /**
+   * The source that created a member and its own id for it: ids only, no ePHI, so not an audited read.
+   * Deliveries back to that source address the member by its sourceRef.
+   */
+  sourceOf(
+    organizationId: string,
+    memberId: string,
+  ): Promise<{ partnerId: string; sourceRef: string } | null> {
+    return this.store.sourceOf(organizationId, memberId);
+  }
+
   /** The member as this caller may see it; a member it may not see answers 404 like a missing one. */
   async get(actor: Actor, memberId: string): Promise<{ document: Record<string, unknown>; etag: string }> {
     const principal = partnerOf(actor);
@@ -147,7 +158,8 @@ export class MemberReader {
   }
 }
 
-function toRecord(stored: StoredMember, values: MemberValues) {
+/** A stored member and its opened values, ready for `projectMember`. */
+export function toRecord(stored: StoredMember, values: MemberValues) {
   return {
     id: stored.id,
     organizationId: stored.organizationId,

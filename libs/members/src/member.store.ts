@@ -179,6 +179,20 @@ export class MemberStore {
     return rows.length > 0;
   }
 
+  /** Which source created a member and its own id for it (opaque ids, no ePHI); null if not a source's. */
+  async sourceOf(
+    organizationId: string,
+    memberId: string,
+  ): Promise<{ partnerId: string; sourceRef: string } | null> {
+    const rows = await this.em.execute<Row[]>(
+      `select source_partner_id, source_ref from member where organization_id = ? and id = ?`,
+      [organizationId, memberId],
+    );
+    const row = rows[0];
+    if (!row?.source_partner_id || !row.source_ref) return null;
+    return { partnerId: row.source_partner_id as string, sourceRef: row.source_ref as string };
+  }
+
   async idBySourceRef(sourcePartnerId: string, sourceRef: string): Promise<string | null> {
     const rows = await this.em.execute<Row[]>(
       `select id from member where source_partner_id = ? and source_ref = ?`,
@@ -191,6 +205,25 @@ export class MemberStore {
   async findLive(memberId: string, fields: readonly MemberField[]): Promise<StoredMember | null> {
     const rows = await runPrepared<Row>(this.em, memberReadStatement(fields), [memberId]);
     return rows[0] ? toStored(rows[0], fields) : null;
+  }
+
+  /** Live members among `memberIds` in the given organizations, in one read (a change feed page's members). */
+  async findLiveMany(
+    organizationIds: readonly string[],
+    memberIds: readonly string[],
+    fields: readonly MemberField[],
+  ): Promise<StoredMember[]> {
+    if (memberIds.length === 0) return [];
+    const rows = await runPrepared<Row>(
+      this.em,
+      preparedStatement(
+        'member_read_many',
+        `select ${selectList(fields)} from member m left join member_key k on k.member_id = m.id
+         where m.id = any($1::text[]) and m.organization_id = any($2::text[]) and m.status <> 'deleted'`,
+      ),
+      [memberIds, organizationIds],
+    );
+    return rows.map((r) => toStored(r, fields));
   }
 
   /** A keyset page of live members of the given organizations, ordered by (updated_at, id). */

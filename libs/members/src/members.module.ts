@@ -5,6 +5,8 @@ import { IdentityModule } from '@app/identity';
 import { VendorsModule } from '@app/vendors';
 import { AdminMembersController } from './admin-members.controller';
 import { MemberAccessPolicy } from './member-access.policy';
+import { MemberChangeFeedStore } from './member-change-feed.store';
+import { MemberChangeFeed } from './member-change-feed.service';
 import { MemberChangeObservers } from './member-change-observers';
 import { MemberCipher } from './member-cipher';
 import { MemberKeysOwner } from './member-keys.owner';
@@ -34,6 +36,8 @@ import { MemberSeeder } from './synthetic/member-seeder';
     MemberBatchStore,
     MemberSeeder,
     MemberChangeObservers,
+    MemberChangeFeedStore,
+    MemberChangeFeed,
   ],
   exports: [
     MembersService,
@@ -42,6 +46,7 @@ import { MemberSeeder } from './synthetic/member-seeder';
     MemberAccessPolicy,
     MemberSeeder,
     MemberChangeObservers,
+    MemberChangeFeed,
   ],
 })
 export class MembersModule {}

@@ -8,6 +8,7 @@ import { IngestModule } from './ingest/ingest.module';
 import { SubscriptionsModule } from './subscriptions/subscriptions.module';
 import { PollingModule } from './polling/polling.module';
 import { DeliveriesModule } from './deliveries/deliveries.module';
+import { ChangesModule } from './changes/changes.module';
 
 @Module({
   imports: [
@@ -18,6 +19,7 @@ import { DeliveriesModule } from './deliveries/deliveries.module';
     SubscriptionsModule,
     DeliveriesModule,
     PollingModule,
+    ChangesModule,
   ],
   controllers: [],
   providers: [],

@@ -57,7 +57,7 @@ export async function startLocalRedis(
   );
   const url = `redis://127.0.0.1:${port}`;
   for (let attempt = 0; attempt < 50; attempt++) {
-    if (await redisAnswers({ url, keyPrefix: 'probe' })) return { url, child };
+    if (await redisAnswers({ url, keyPrefix: 'probe', commandTimeoutMs: 1000 })) return { url, child };
     await new Promise((r) => setTimeout(r, 100));
   }
   child.kill();

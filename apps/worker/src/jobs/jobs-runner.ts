@@ -12,16 +12,19 @@ import {
   type JobContext,
   type JobName,
 } from '@app/common';
+import { queueConcurrency } from './queue-concurrency';
 
 type Handler = (payload: unknown, context: JobContext) => Promise<unknown>;
 
 /** How often the worker puts back a schedule that was removed from Redis (e.g. from the dashboard). */
 export const SCHEDULE_REASSERT_MS = 5 * 60 * 1000;
+/** A worker's errors (e.g. Redis reconnects) are logged at most this often per queue. */
+const WORKER_ERROR_LOG_INTERVAL_MS = 30_000;
 
 /**
  * Finds every @JobHandler, refuses to start unless each job of the catalog has exactly one, and
- * runs one BullMQ worker per queue. On shutdown the workers finish their running jobs first.
- * Every few minutes it re-asserts the schedules this process declared, so none stays removed.
+ * runs one BullMQ worker per queue (deliveries side by side, the rest one job at a time). On
+ * shutdown the workers finish their running jobs first. Every few minutes it re-asserts the schedules this process declared, so none stays removed.
  */
 @Injectable()
 export class JobsRunner implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -64,13 +67,29 @@ export class JobsRunner implements OnApplicationBootstrap, OnApplicationShutdown
         {
           connection: redisOptions(this.config.redis),
           prefix: JobQueues.prefix(this.config),
-          concurrency: 1,
+          concurrency: queueConcurrency(queue, this.config.deliveries),
+          // Every handler is safe to run again (ids dedupe, cursors move by compare-and-set): a job
+          // orphaned by a worker crash or a Redis outage is retried up to three times, not failed at once.
+          maxStalledCount: 3,
         },
       );
       // Failures are retried by BullMQ; the log line carries ids and the error class only.
       worker.on('failed', (job, error) =>
         this.logger.warn({ jobId: job?.id, job: job?.name, error: error.name }, 'job attempt failed'),
       );
+      // Without a listener BullMQ prints every Redis connection error to stderr, past the redacted
+      // logger; during an outage that is one line per reconnect. Log the class, once in a while.
+      let lastErrorLogMs = 0;
+      worker.on('error', (error: Error & { code?: unknown }) => {
+        const nowMs = Date.now();
+        if (nowMs - lastErrorLogMs < WORKER_ERROR_LOG_INTERVAL_MS) return;
+        lastErrorLogMs = nowMs;
+        const code = typeof error.code === 'string' ? error.code : undefined;
+        this.logger.warn(
+          { queue, error: error.name, code },
+          'job worker error; BullMQ reconnects and resumes',
+        );
+      });
       this.workers.push(worker);
     }
     this.reassertTimer = setInterval(() => {

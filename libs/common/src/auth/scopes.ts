@@ -42,12 +42,13 @@ export type PartnerType = (typeof PARTNER_TYPES)[number];
 
 /**
  * Scopes a partner's client may be granted, by integration type. A carrier reads eligibility only
- * (projected to its categories); only the membership system writes through sync.
+ * (projected to its categories); only the membership system writes through sync. The membership
+ * system subscribes too: that is how changes made on our side go back to it (DESIGN §1.3).
  */
 export const INTEGRATION_TYPE_SCOPES: Record<PartnerType, readonly PartnerScope[]> = {
   carrier: ['members.eligibility:read', 'changes:read', 'subscriptions:manage'],
   benefits_admin: ['members:read', 'members.preferences:write', 'changes:read', 'subscriptions:manage'],
-  membership_system: ['sync:write', 'members:read', 'members:write'],
+  membership_system: ['sync:write', 'members:read', 'members:write', 'subscriptions:manage'],
   wellness_app: ['members:read', 'changes:read', 'subscriptions:manage'],
 };
 

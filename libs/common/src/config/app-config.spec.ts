@@ -32,6 +32,16 @@ describe('loadAppConfig', () => {
     });
   });
 
+  it('gives the sync batch route 1,000 × 16 KiB by default, configurable, and refuses over 64 MiB', () => {
+    expect(loadAppConfig({}).http.syncBatchBodyLimitBytes).toBe(16_384_000);
+    expect(loadAppConfig({ SYNC_BATCH_BODY_LIMIT_BYTES: '2097152' }).http.syncBatchBodyLimitBytes).toBe(
+      2097152,
+    );
+    expect(() => loadAppConfig({ SYNC_BATCH_BODY_LIMIT_BYTES: String(64 * 1024 * 1024 + 1) })).toThrow(
+      /^Invalid configuration: SYNC_BATCH_BODY_LIMIT_BYTES /,
+    );
+  });
+
   it('runs one API process unless API_PROCESSES asks for more, and refuses none', () => {
     expect(loadAppConfig({}).http.processes).toBe(1);
     expect(loadAppConfig({ API_PROCESSES: '4' }).http.processes).toBe(4);
@@ -218,6 +228,7 @@ describe('loadAppConfig', () => {
       expect(loadAppConfig({}).deliveries).toEqual({
         retryScheduleSeconds: [0, 5, 300, 1800, 7200, 18000, 36000, 50400, 72000, 86400],
         disableAfterFailingSeconds: 432000,
+        concurrency: 8,
         allowLoopback: false,
         caFile: undefined,
       });
@@ -241,9 +252,50 @@ describe('loadAppConfig', () => {
       );
     });
 
+    it('reads the deliveries concurrency', () => {
+      expect(loadAppConfig({ DELIVERY_CONCURRENCY: '32' }).deliveries.concurrency).toBe(32);
+    });
+
+    it.each(['0', '-1', '201', '2.5', 'many'])('refuses the deliveries concurrency %p', (value) => {
+      expect(() => loadAppConfig({ DELIVERY_CONCURRENCY: value })).toThrow(
+        /^Invalid configuration: DELIVERY_CONCURRENCY /,
+      );
+    });
+
     it.each(['', 'soon', '0,-5', '0,1.5', '0,,5'])('refuses the retry schedule %p', (value) => {
       const attempt = () => loadAppConfig({ DELIVERY_RETRY_SCHEDULE_SECONDS: value || ' ' });
       expect(attempt).toThrow(/^Invalid configuration: DELIVERY_RETRY_SCHEDULE_SECONDS /);
+    });
+  });
+
+  describe('metrics token', () => {
+    const token = 'm'.repeat(32);
+
+    it('has no token unless one is configured (the route then answers 404)', () => {
+      expect(loadAppConfig({}).metrics).toEqual({ token: undefined });
+    });
+
+    it('takes the token itself, or the path of the file holding it', () => {
+      expect(loadAppConfig({ METRICS_TOKEN: token }).metrics.token).toEqual({ value: token });
+      expect(loadAppConfig({ METRICS_TOKEN_FILE: '/run/secrets/metrics' }).metrics.token).toEqual({
+        file: '/run/secrets/metrics',
+      });
+    });
+
+    it.each([
+      ['a short token', { METRICS_TOKEN: 'm'.repeat(31) }, /^Invalid configuration: METRICS_TOKEN /],
+      [
+        'a token with a space',
+        { METRICS_TOKEN: `${'m'.repeat(32)} x` },
+        /^Invalid configuration: METRICS_TOKEN /,
+      ],
+      [
+        'both the token and its file',
+        { METRICS_TOKEN: 'm'.repeat(32), METRICS_TOKEN_FILE: '/run/secrets/metrics' },
+        /^Invalid configuration: METRICS_TOKEN_FILE /,
+      ],
+    ])('refuses %s', (_what, env, message) => {
+      expect(() => loadAppConfig(env)).toThrow(message);
     });
   });
 });

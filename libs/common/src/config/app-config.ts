@@ -34,6 +34,8 @@ export class AppConfig {
     trustProxy: boolean | number | string[];
     corsOrigins: string[];
     bodyLimitBytes: number;
+    /** The sync batch route's own body limit (a full 1,000-update batch is larger than bodyLimitBytes). */
+    syncBatchBodyLimitBytes: number;
     shutdownTimeoutMs: number;
     /** API processes the launcher runs (Node cluster, sharing the port). */
     processes: number;
@@ -48,7 +50,7 @@ export class AppConfig {
     sslCaFile?: string;
     poolMax: number;
   };
-  readonly redis: { url: string; tlsCaFile?: string; keyPrefix: string };
+  readonly redis: { url: string; tlsCaFile?: string; keyPrefix: string; commandTimeoutMs: number };
   readonly log: { level: string; pretty: boolean; file?: string };
   readonly keys: KeyProviderConfig;
   readonly alertRules: {
@@ -78,10 +80,14 @@ export class AppConfig {
   readonly idempotency: { retentionHours: number; leaseSeconds: number };
   /** Where `npm start` runs its own PostgreSQL / Redis when the configured ones do not answer. */
   readonly devFallback: { embeddedPgPort: number; localRedisPort: number };
+  /** Who may scrape /metrics: a bearer token (or the file holding it); none = the route answers 404. */
+  readonly metrics: { token?: { value: string } | { file: string } };
   /** Outbound deliveries to partner subscriptions; the two test-only switches are refused in production. */
   readonly deliveries: {
     retryScheduleSeconds: number[];
     disableAfterFailingSeconds: number;
+    /** Jobs of the deliveries queue one worker runs side by side. */
+    concurrency: number;
     allowLoopback: boolean;
     caFile?: string;
   };
@@ -95,6 +101,7 @@ export class AppConfig {
       trustProxy: parseTrustProxy(env.TRUST_PROXY),
       corsOrigins: env.CORS_ORIGINS ? env.CORS_ORIGINS.split(',').map((o) => o.trim()) : [],
       bodyLimitBytes: env.BODY_LIMIT_BYTES,
+      syncBatchBodyLimitBytes: env.SYNC_BATCH_BODY_LIMIT_BYTES,
       shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS,
       processes: env.API_PROCESSES,
     };
@@ -110,7 +117,12 @@ export class AppConfig {
       sslCaFile: env.DATABASE_SSL_CA_FILE,
       poolMax: env.DATABASE_POOL_MAX,
     };
-    this.redis = { url: env.REDIS_URL, tlsCaFile: env.REDIS_TLS_CA_FILE, keyPrefix: env.REDIS_KEY_PREFIX };
+    this.redis = {
+      url: env.REDIS_URL,
+      tlsCaFile: env.REDIS_TLS_CA_FILE,
+      keyPrefix: env.REDIS_KEY_PREFIX,
+      commandTimeoutMs: env.REDIS_COMMAND_TIMEOUT_MS,
+    };
     this.log = {
       level: env.LOG_LEVEL,
       // A person at a terminal reads pretty lines; a pipe, a file or a collector gets JSON.
@@ -147,8 +159,16 @@ export class AppConfig {
     this.deliveries = {
       retryScheduleSeconds: env.DELIVERY_RETRY_SCHEDULE_SECONDS.split(',').map((s) => Number(s.trim())),
       disableAfterFailingSeconds: env.DELIVERY_DISABLE_AFTER_FAILING_SECONDS,
+      concurrency: env.DELIVERY_CONCURRENCY,
       allowLoopback: env.DELIVERY_ALLOW_LOOPBACK,
       caFile: env.DELIVERY_CA_FILE ? resolve(env.DELIVERY_CA_FILE) : undefined,
+    };
+    this.metrics = {
+      token: env.METRICS_TOKEN
+        ? { value: env.METRICS_TOKEN }
+        : env.METRICS_TOKEN_FILE
+          ? { file: resolve(env.METRICS_TOKEN_FILE) }
+          : undefined,
     };
     this.keys = keyProviderConfig(env);
     const [days, hours] = env.BUSINESS_HOURS_UTC.split(' ');

@@ -104,6 +104,17 @@ export class EnvironmentVariables {
   @Max(10 * 1024 * 1024)
   BODY_LIMIT_BYTES = 1024 * 1024;
 
+  /**
+   * Body limit of POST /api/v1/sync/batches only (every other route keeps BODY_LIMIT_BYTES): a batch
+   * is up to 1,000 updates, and an update at its schema's limits (20 dependents, 50 programs, every
+   * string at its maximum length) is about 13 KB of plain-ASCII JSON, so 1,000 × 16 KiB.
+   */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1024)
+  @Max(64 * 1024 * 1024)
+  SYNC_BATCH_BODY_LIMIT_BYTES = 1000 * 16 * 1024;
+
   @IsOptional()
   @IsString()
   TLS_CERT_FILE?: string;
@@ -153,6 +164,16 @@ export class EnvironmentVariables {
   @IsOptional()
   @IsString()
   REDIS_TLS_CA_FILE?: string;
+
+  /**
+   * How long a request waits for a Redis command (rate limits, revocations, token cache) before it is
+   * answered 503 with Retry-After: a Redis outage must not hold requests open without bound.
+   */
+  @Transform(toInt)
+  @IsInt()
+  @Min(100)
+  @Max(60000)
+  REDIS_COMMAND_TIMEOUT_MS = 2000;
 
   /** Namespaces every Redis key and BullMQ queue, so several installs (or test suites) share one Redis. */
   @Matches(/^[a-z][a-z0-9_-]{0,39}$/, { message: 'must be 1-40 lowercase letters, digits, - or _' })
@@ -391,6 +412,37 @@ export class EnvironmentVariables {
   @Min(60)
   @Max(90 * 24 * 3600)
   DELIVERY_DISABLE_AFTER_FAILING_SECONDS = 432000;
+
+  /**
+   * Delivery jobs (fan-outs and attempts) one worker process runs at once: an attempt mostly waits
+   * on the partner's endpoint (up to 15 s), so one at a time would let a slow endpoint hold up all.
+   */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(200)
+  DELIVERY_CONCURRENCY = 8;
+
+  /**
+   * The bearer token a Prometheus scraper sends to GET /metrics (at least 32 printable characters).
+   * Neither this nor METRICS_TOKEN_FILE set: /metrics answers 404.
+   */
+  @IsOptional()
+  @Matches(/^[\x21-\x7e]{32,4096}$/, { message: 'must be 32 to 4096 printable characters, no spaces' })
+  METRICS_TOKEN?: string;
+
+  /** A file holding the metrics token (a mounted secret), read at boot; exactly one of the two. */
+  @IsOptional()
+  @IsString()
+  @MaxLength(255)
+  @ValidateBy(
+    {
+      name: 'notBothMetricsTokens',
+      validator: { validate: (_value, args) => !(args?.object as EnvironmentVariables).METRICS_TOKEN },
+    },
+    { message: 'cannot be set together with METRICS_TOKEN' },
+  )
+  METRICS_TOKEN_FILE?: string;
 
   /** TEST ONLY: lets deliveries reach loopback addresses (a test's own HTTPS receiver); refused in production. */
   @Transform(toBool)

@@ -27,6 +27,22 @@ describe('classifyError', () => {
     expect(classifyError(new Error('x')).unexpected).toBe(true);
   });
 
+  it.each([
+    ['a command timeout', new Error('Command timed out')],
+    ['a closed connection', new Error('Connection is closed.')],
+    [
+      'spent retries',
+      Object.assign(new Error('Reached the max retries per request limit'), {
+        name: 'MaxRetriesPerRequestError',
+      }),
+    ],
+  ])('answers Redis unavailable (%s) with 503 and Retry-After, not a bare 500', (_what, error) => {
+    const sut = classifyError(error);
+    expect(sut.type).toBe('service-unavailable');
+    expect(sut.headers).toEqual({ 'retry-after': '5' });
+    expect(sut.detail).not.toMatch(/redis|command|retries/i);
+  });
+
   it('answers an exhausted connection pool with 503 and Retry-After, not a bare 500', () => {
     const timeout = Object.assign(
       new Error('Knex: Timeout acquiring a connection. The pool is probably full.'),

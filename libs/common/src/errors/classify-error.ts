@@ -1,4 +1,5 @@
 import { HttpException } from '@nestjs/common';
+import { isRedisUnavailable } from '../redis/redis-connection';
 import { DomainError } from './domain-error';
 import { ProblemType, problemTypeForStatus } from './problem-types';
 
@@ -71,6 +72,16 @@ export function classifyError(error: unknown): ClassifiedError {
       detail: 'The service is busy. Retry shortly.',
       unexpected: true,
       headers: { 'retry-after': '1' },
+    };
+  }
+  if (isRedisUnavailable(error)) {
+    // Redis (rate limits, revocations) did not answer in time: fail closed, and tell the caller to come
+    // back rather than hold its request open for the length of the outage.
+    return {
+      type: 'service-unavailable',
+      detail: 'A dependency of the service is unavailable. Retry shortly.',
+      unexpected: true,
+      headers: { 'retry-after': '5' },
     };
   }
   const candidate = (error ?? {}) as ErrorWithStatus;

@@ -55,6 +55,8 @@ export interface JobPayloads {
     kind: 'created' | 'updated' | 'deleted';
     occurredAt: string;
     attempt: number;
+    /** The data categories the change touched (names, not values); absent on jobs queued before it existed. */
+    categories?: DataCategory[];
   };
   /** One poll of a source's change feed from its stored cursor (repeating per source, or on demand). */
   'sync.poll': { sourceId: string };

@@ -26,6 +26,21 @@ export function redisOptions(redis: AppConfig['redis']): Omit<RedisOptions, 'ret
   };
 }
 
+/**
+ * The commands client of a process (rate limits, revocations, caches, locks): unlike BullMQ's blocking
+ * connections, a command that gets no answer within the timeout fails (a queued one too, while Redis
+ * is down), so a request is answered 503 instead of waiting for Redis without bound.
+ */
 export function createRedis(redis: AppConfig['redis'], connectionName: string): Redis {
-  return new Redis({ ...redisOptions(redis), connectionName });
+  return new Redis({ ...redisOptions(redis), connectionName, commandTimeout: redis.commandTimeoutMs });
+}
+
+/** True for ioredis' own failures to reach Redis (timeout, closed connection, retries spent). */
+export function isRedisUnavailable(error: unknown): boolean {
+  if (!(error instanceof Error)) return false;
+  return (
+    error.name === 'MaxRetriesPerRequestError' ||
+    error.message === 'Command timed out' ||
+    error.message === 'Connection is closed.'
+  );
 }

@@ -1,4 +1,5 @@
 import {
+  changedGroupsOnly,
   deliveryEventType,
   deliveryWebhookId,
   sendJobId,
@@ -44,5 +45,45 @@ describe('delivery messages', () => {
     expect(bytes.toString('utf8')).toBe(
       '{"type":"member.deleted","memberId":"mbr_1","version":3,"occurredAt":"2026-11-30T10:00:00.000Z","data":null}',
     );
+  });
+  it("names the source's sourceRef after memberId, only when it is given", () => {
+    const bytes = serializeDeliveryBody({
+      type: 'member.updated',
+      memberId: 'mbr_1',
+      sourceRef: 'src_9',
+      version: 4,
+      occurredAt: '2026-11-30T10:00:00.000Z',
+      data: { preferences: { language: 'en' } },
+    });
+    expect(bytes.toString('utf8')).toBe(
+      '{"type":"member.updated","memberId":"mbr_1","sourceRef":"src_9","version":4,"occurredAt":"2026-11-30T10:00:00.000Z","data":{"preferences":{"language":"en"}}}',
+    );
+  });
+
+  const document = {
+    id: 'mbr_1',
+    version: 4,
+    status: 'active',
+    identity: { familyName: 'x' },
+    contact: { phone: 'y' },
+    preferences: { language: 'en' },
+  };
+  it.each([
+    ['only preferences changed', ['preferences'], ['id', 'version', 'status', 'preferences']],
+    [
+      'identity and contact changed',
+      ['identity', 'contact'],
+      ['id', 'version', 'status', 'identity', 'contact'],
+    ],
+    ['a group the subscriber may not see changed', ['governmentId'], ['id', 'version', 'status']],
+    [
+      'no categories known (an older job)',
+      undefined,
+      ['id', 'version', 'status', 'identity', 'contact', 'preferences'],
+    ],
+  ] as const)('sends the source only the groups a change touched: %s', (_case, changed, keys) => {
+    const categories = changed?.map((c) => (c === 'governmentId' ? 'government_id' : c)) as
+      Parameters<typeof changedGroupsOnly>[1] | undefined;
+    expect(Object.keys(changedGroupsOnly(document, categories))).toEqual(keys);
   });
 });

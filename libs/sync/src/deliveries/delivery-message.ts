@@ -1,3 +1,5 @@
+import { DATA_CATEGORIES, type DataCategory } from '@app/common';
+import { groupName } from '@app/members';
 import type { WebhookEventType } from '../subscriptions/webhook-event-types';
 
 export type MemberChangeKind = 'created' | 'updated' | 'deleted';
@@ -25,10 +27,26 @@ export function sendJobId(outboxId: string, subscriptionId: string, attempt: num
 export interface DeliveryBody {
   type: WebhookEventType;
   memberId: string;
+  /** The source's own id for the member, sent to that source only: it may never have learnt our id. */
+  sourceRef?: string;
   version: number;
   occurredAt: string;
   /** The member projected for the subscriber; null when the member is deleted. */
   data: Record<string, unknown> | null;
+}
+
+/**
+ * What the member's own source receives of a change: only the groups the change touched, so a
+ * delivery never overwrites its newer values of groups we did not change. Without the change's
+ * categories (a job queued before they were carried) the whole projection goes, as before.
+ */
+export function changedGroupsOnly(
+  document: Record<string, unknown>,
+  changed: readonly DataCategory[] | undefined,
+): Record<string, unknown> {
+  if (changed === undefined) return document;
+  const dropped = new Set(DATA_CATEGORIES.filter((c) => !changed.includes(c)).map(groupName));
+  return Object.fromEntries(Object.entries(document).filter(([key]) => !dropped.has(key)));
 }
 
 /** The exact bytes sent and signed: serialized once, in DESIGN §4's field order. */
@@ -37,6 +55,7 @@ export function serializeDeliveryBody(body: DeliveryBody): Buffer {
     JSON.stringify({
       type: body.type,
       memberId: body.memberId,
+      ...(body.sourceRef === undefined ? {} : { sourceRef: body.sourceRef }),
       version: body.version,
       occurredAt: body.occurredAt,
       data: body.data,

@@ -21,9 +21,15 @@ import {
   SafeWebhookClient,
   type WebhookPostResult,
 } from '../subscriptions/safe-webhook.client';
+import { SubscriptionHealthStore } from '../subscriptions/subscription-health.store';
 import { WebhookSubscriptionsService } from '../subscriptions/webhook-subscriptions.service';
 import { DeliveryDeadLettered } from './delivery.errors';
-import { deliveryEventType, deliveryWebhookId, serializeDeliveryBody } from './delivery-message';
+import {
+  changedGroupsOnly,
+  deliveryEventType,
+  deliveryWebhookId,
+  serializeDeliveryBody,
+} from './delivery-message';
 import { DeliveryQueue } from './delivery-queue';
 import { retryDelayMs } from './delivery-retry-schedule';
 import { FailingEndpoints } from './failing-endpoints';
@@ -66,6 +72,7 @@ export class DeliverySendJob {
     private readonly failing: FailingEndpoints,
     private readonly config: AppConfig,
     private readonly clock: Clock,
+    private readonly health: SubscriptionHealthStore,
   ) {}
 
   @JobHandler('deliveries.send')
@@ -125,10 +132,17 @@ export class DeliverySendJob {
         if (!(error instanceof ResourceNotFound)) throw error;
       }
     }
+    // The member's own source (the membership system) gets its sourceRef, which it always knows (a
+    // member it created by a dropped webhook and we imported by polling has no id of ours there), and
+    // only the groups the change touched, so its newer values of other groups are never overwritten.
+    const source = await this.reader.sourceOf(payload.organizationId, payload.memberId);
+    const toItsSource = source !== null && source.partnerId === partner.id;
+    if (data && toItsSource) data = changedGroupsOnly(data, payload.categories);
     const categories = data ? permittedGroupsOf(data, permitted) : [];
     const body = serializeDeliveryBody({
       type: deliveryEventType(payload.kind, data === null),
       memberId: payload.memberId,
+      ...(toItsSource ? { sourceRef: source.sourceRef } : {}),
       version: payload.version,
       occurredAt: payload.occurredAt,
       data,
@@ -139,6 +153,8 @@ export class DeliverySendJob {
     const result = await this.client.post(target.url, body, headers, {
       timeoutMs: DEFAULT_WEBHOOK_TIMEOUT_MS,
     });
+    // The endpoint's answer, durably, for the subscription's health (last success, failing run).
+    await this.health.recordAttempt(target.id, result, this.clock.now());
 
     if (result.outcome === 'response' && result.status >= 200 && result.status < 300) {
       await this.audit.recordStandalone({

@@ -18,9 +18,11 @@ export class FailingEndpoints {
     const key = this.key(subscriptionId);
     // Kept a little past the window, so a forgotten key does not linger for good.
     const ttlMs = (this.config.deliveries.disableAfterFailingSeconds + 86_400) * 1000;
-    await this.redis.set(key, String(nowMs), 'PX', ttlMs, 'NX');
-    const since = Number(await this.redis.get(key));
-    return Number.isFinite(since) ? Math.max(0, nowMs - since) : 0;
+    // One MULTI: a success of another delivery (deliveries run side by side) cannot clear the key
+    // between the set and the read; a read of nothing counted as "failing since 1970" and disabled
+    // a healthy endpoint.
+    const replies = await this.redis.multi().set(key, String(nowMs), 'PX', ttlMs, 'NX').get(key).exec();
+    return failingForMs(replies?.[1]?.[1], nowMs);
   }
 
   async succeeded(subscriptionId: string): Promise<void> {
@@ -30,4 +32,10 @@ export class FailingEndpoints {
   private key(subscriptionId: string): string {
     return `${this.config.redis.keyPrefix}:delivery-failing-since:${subscriptionId}`;
   }
+}
+
+/** How long an endpoint has been failing, from the stored start; nothing stored (or garbage) is not failing. */
+export function failingForMs(stored: unknown, nowMs: number): number {
+  const since = typeof stored === 'string' && stored !== '' ? Number(stored) : Number.NaN;
+  return Number.isFinite(since) ? Math.max(0, nowMs - since) : 0;
 }

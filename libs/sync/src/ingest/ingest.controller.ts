@@ -4,6 +4,7 @@ import { type Actor, CurrentActor, Scopes, SignedWebhook } from '@app/common';
 import { MemberIdPipe } from '@app/members';
 import { BATCH_RESULT_SCHEMA, UPDATE_RESULT_SCHEMA } from './ingest-results.schema';
 import { IngestService } from './ingest.service';
+import { RouteBodyLimit } from './route-body-limits';
 import { BATCH_DOCUMENT_SCHEMA, UPDATE_SCHEMA } from './update-schemas';
 
 @ApiTags('sync')
@@ -27,6 +28,8 @@ export class IngestController {
 
   @Post('sync/batches')
   @HttpCode(200)
+  // A full batch (1,000 updates) is larger than the global 1 MB: SYNC_BATCH_BODY_LIMIT_BYTES.
+  @RouteBodyLimit('syncBatch')
   @Scopes('sync:write')
   @SignedWebhook()
   @ApiBody({ schema: BATCH_DOCUMENT_SCHEMA })

@@ -50,6 +50,7 @@ export class DeliveryDispatchJob {
         version: payload.version,
         kind: payload.kind,
         occurredAt: payload.occurredAt,
+        categories: payload.categories,
         attempt: 1,
       });
     }

@@ -1,5 +1,7 @@
 export * from './subscriptions.module';
 export * from './webhook-subscriptions.service';
+export * from './subscription-health.service';
+export type { SubscriptionHealth } from './subscription-health';
 export * from './webhook-event-types';
 export * from './safe-webhook.client';
 export * from './delivery-signature';

@@ -6,7 +6,10 @@ import { MikroOrmModule } from '@mikro-orm/nestjs';
 import { AppConfig } from '@app/common';
 import { SubscriptionHostResolver } from './host-resolver';
 import { SafeWebhookClient } from './safe-webhook.client';
+import { SubscriptionHealthService } from './subscription-health.service';
+import { SubscriptionHealthStore } from './subscription-health.store';
 import { SubscriptionSecretsOwner } from './subscription-secrets.owner';
+import { SubscriptionStatusController } from './subscription-status.controller';
 import { WebhookSubscriptionSecret } from './webhook-subscription-secret.entity';
 import { WebhookSubscription } from './webhook-subscription.entity';
 import { WebhookSubscriptionsController } from './webhook-subscriptions.controller';
@@ -14,11 +17,13 @@ import { WebhookSubscriptionsService } from './webhook-subscriptions.service';
 
 @Module({
   imports: [MikroOrmModule.forFeature([WebhookSubscription, WebhookSubscriptionSecret])],
-  controllers: [WebhookSubscriptionsController],
+  controllers: [WebhookSubscriptionsController, SubscriptionStatusController],
   providers: [
     SubscriptionHostResolver,
     WebhookSubscriptionsService,
     SubscriptionSecretsOwner,
+    SubscriptionHealthStore,
+    SubscriptionHealthService,
     // The test-only switches (loopback, a test CA) come from config, which refuses them in
     // production; the client refuses loopback in production once more.
     {
@@ -32,6 +37,11 @@ import { WebhookSubscriptionsService } from './webhook-subscriptions.service';
       inject: [AppConfig],
     },
   ],
-  exports: [WebhookSubscriptionsService, SafeWebhookClient],
+  exports: [
+    WebhookSubscriptionsService,
+    SafeWebhookClient,
+    SubscriptionHealthStore,
+    SubscriptionHealthService,
+  ],
 })
 export class SubscriptionsModule {}

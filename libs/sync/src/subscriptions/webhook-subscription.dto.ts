@@ -10,6 +10,7 @@ import {
   MaxLength,
 } from 'class-validator';
 import { PageQuery } from '@app/common';
+import { SubscriptionDeliveryHealthDto } from './subscription-health.dto';
 import { MAX_SUBSCRIPTION_URL_LENGTH } from './subscription-url';
 import { WEBHOOK_EVENT_TYPES, type WebhookEventType } from './webhook-event-types';
 
@@ -86,6 +87,9 @@ export class WebhookSubscriptionSummaryDto {
     description: 'why deliveries stopped, e.g. `gone` (410) or `failing`',
   })
   disabledReason: string | null;
+
+  @ApiProperty({ type: SubscriptionDeliveryHealthDto })
+  health: SubscriptionDeliveryHealthDto;
 }
 
 export class WebhookSubscriptionPage {

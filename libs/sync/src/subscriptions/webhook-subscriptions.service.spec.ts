@@ -5,6 +5,7 @@ import type { AuditService } from '@app/audit';
 import { ManualClock, type Actor, type PartnerPrincipal } from '@app/common';
 import type { KeyProvider, SignedCursors } from '@app/crypto';
 import type { SubscriptionHostResolver } from './host-resolver';
+import type { SubscriptionHealthService } from './subscription-health.service';
 import { WebhookUrlRefused } from './subscription.errors';
 import { WebhookSubscriptionsService } from './webhook-subscriptions.service';
 
@@ -45,6 +46,7 @@ describe('WebhookSubscriptionsService.create (registration-time resolution)', ()
       new ManualClock(Date.parse('2026-11-30T12:00:00Z')),
       mock<SignedCursors>(),
       resolver,
+      mock<SubscriptionHealthService>(),
     );
     return { sut, forked, keyProvider, resolver, audit };
   }

@@ -12,6 +12,8 @@ import {
 } from '@app/common';
 import { KeyProvider, SignedCursors } from '@app/crypto';
 import { SubscriptionHostResolver } from './host-resolver';
+import type { SubscriptionHealth } from './subscription-health';
+import { SubscriptionHealthService } from './subscription-health.service';
 import {
   newSigningKey,
   newSubscriptionId,
@@ -45,6 +47,8 @@ export interface WebhookSubscriptionSummary {
   createdAt: string;
   disabledAt: string | null;
   disabledReason: string | null;
+  /** How deliveries to it fare (status and reason are the fields above). */
+  health: Omit<SubscriptionHealth, 'status' | 'disabledReason'>;
 }
 
 /** Where a delivery goes: enough to sign and send, never the secret itself. */
@@ -75,6 +79,7 @@ export class WebhookSubscriptionsService {
     private readonly clock: Clock,
     private readonly cursors: SignedCursors,
     private readonly resolver: SubscriptionHostResolver,
+    private readonly health: SubscriptionHealthService,
   ) {}
 
   async create(
@@ -151,8 +156,13 @@ export class WebhookSubscriptionsService {
       .getRepository(WebhookSubscription)
       .page(partnerId, after, limit + 1);
     const last = rows.length > limit ? rows[limit - 1] : null;
+    const shown = rows.slice(0, limit);
+    const health = await this.health.ofPartner(
+      partnerId,
+      shown.map((row) => row.id),
+    );
     return {
-      data: rows.slice(0, limit).map(summaryOf),
+      data: shown.map((row) => summaryOf(row, health.get(row.id))),
       nextCursor: last
         ? await this.cursors.sign({
             p: partnerId,
@@ -340,7 +350,10 @@ function partnerOf(actor: Actor): PartnerPrincipal {
   return actor.principal;
 }
 
-function summaryOf(row: WebhookSubscription): WebhookSubscriptionSummary {
+function summaryOf(
+  row: WebhookSubscription,
+  health: SubscriptionHealth | undefined,
+): WebhookSubscriptionSummary {
   return {
     id: row.id,
     url: row.url,
@@ -349,5 +362,14 @@ function summaryOf(row: WebhookSubscription): WebhookSubscriptionSummary {
     createdAt: row.createdAt.toISOString(),
     disabledAt: row.disabledAt ? row.disabledAt.toISOString() : null,
     disabledReason: row.disabledReason ?? null,
+    health: {
+      lastSuccessAt: health?.lastSuccessAt ?? null,
+      lastFailureAt: health?.lastFailureAt ?? null,
+      lagSeconds: health?.lagSeconds ?? 0,
+      pendingDeliveries: health?.pendingDeliveries ?? 0,
+      deadLetters: health?.deadLetters ?? 0,
+      consecutiveFailures: health?.consecutiveFailures ?? 0,
+      failingSince: health?.failingSince ?? null,
+    },
   };
 }
