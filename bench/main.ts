@@ -2,10 +2,12 @@
 // database that is dropped at the end. Tables go to stdout, progress to stderr, reports to bench/reports/.
 import { auditBench } from './audit/audit.bench';
 import { membersBench } from './members/members.bench';
+import { syncBench } from './sync/sync.bench';
 
 const SUITES: Record<string, (argv: string[]) => Promise<void>> = {
   audit: auditBench,
   members: membersBench,
+  sync: syncBench,
 };
 
 async function main([suite, ...rest]: string[]): Promise<void> {
