@@ -8,7 +8,8 @@ export type AlertType =
   | 'baa_refusal'
   | 'bulk_read_off_hours'
   | 'unusual_source_network'
-  | 'audit_checkpoint_invalid';
+  | 'audit_checkpoint_invalid'
+  | 'webhook_endpoint_disabled';
 export type AlertSeverity = 'low' | 'medium' | 'high' | 'critical';
 
 /** A security alert for compliance officers. `details` holds counts, ids and reasons: never values. */

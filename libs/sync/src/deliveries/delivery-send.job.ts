@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable, Logger } from '@nestjs/common';
-import { AuditService } from '@app/audit';
+import { AlertsService, AuditService } from '@app/audit';
 import {
   AppConfig,
   Clock,
@@ -68,6 +68,7 @@ export class DeliverySendJob {
     private readonly reader: MemberReader,
     private readonly client: SafeWebhookClient,
     private readonly audit: AuditService,
+    private readonly alerts: AlertsService,
     private readonly queue: DeliveryQueue,
     private readonly failing: FailingEndpoints,
     private readonly config: AppConfig,
@@ -202,9 +203,19 @@ export class DeliverySendJob {
     };
     const failingForMs = await this.failing.failed(payload.subscriptionId, this.clock.nowMs());
     if (failingForMs >= this.config.deliveries.disableAfterFailingSeconds * 1000) {
-      // Failing for the whole window: stop trying (re-enabling is re-registering). No alert type
-      // exists for it yet: the audit event (webhook_subscription.disable, reason failing) records it.
+      // Failing for the whole window: stop trying (re-enabling is re-registering), audit it
+      // (webhook_subscription.disable, reason failing) and tell compliance officers and operators.
       await this.subscriptions.disableForDelivery(payload.partnerId, payload.subscriptionId, 'failing');
+      await this.alerts.raise(
+        'webhook_endpoint_disabled',
+        'medium',
+        `subscription:${payload.subscriptionId}`,
+        {
+          partnerId: payload.partnerId,
+          reason: 'failing',
+          failingForSeconds: Math.floor(failingForMs / 1000),
+        },
+      );
       this.logger.warn({ ...ids, outcome, failingForMs }, 'endpoint failing for the whole window: disabled');
       return { outcome: 'disabled_failing', failingForMs };
     }
