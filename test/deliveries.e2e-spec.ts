@@ -1,92 +1,38 @@
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:https';
-import type { AddressInfo } from 'node:net';
-import { join } from 'node:path';
 import type { INestApplicationContext } from '@nestjs/common';
 import { faker } from '@faker-js/faker';
 import Redis from 'ioredis';
 import { Webhook } from 'standardwebhooks';
-import { DATA_CATEGORIES, JobQueues, ManualClock, type DataCategory } from '@app/common';
+import { JobQueues, ManualClock, type DataCategory } from '@app/common';
 import { createWorkerApplication } from '../apps/worker/src/worker-app';
+import { sql, type AdminSession, type PartnerSetup } from './support/identity-fixtures';
+import { createMember, postSigned, syntheticMember } from './support/member-fixtures';
 import {
-  createClient,
-  loginAdmin,
-  setupPartner,
-  sql,
-  type AdminSession,
-  type PartnerSetup,
-} from './support/identity-fixtures';
-import { clientToken, createMember, postSigned, syntheticMember } from './support/member-fixtures';
-import { TEST_REDIS_URL, TEST_TLS_DIR } from './support/services';
+  startHttpsReceiver,
+  waitFor,
+  type HttpsReceiver,
+  type Responder,
+  loopbackDeliveryEnv,
+} from './support/https-receiver';
+import { TEST_REDIS_URL } from './support/services';
+import { subscribePartner } from './support/subscription-fixtures';
+import { setupSourcePartner } from './support/sync-fixtures';
 import { startTestApi, type TestApi } from './support/test-app';
 
 faker.seed(6262);
 
-/** Registration never accepts loopback: subscriptions register a public literal, then the test repoints them. */
-const PUBLIC_URL = 'https://93.184.216.34/hooks/member-sync';
 /** Four attempts, a second apart (DELIVERY_RETRY_SCHEDULE_SECONDS). */
 const SCHEDULE = '0,1,1,1';
 const ATTEMPTS = 4;
 /** An endpoint failing this long (on the suite's manual clock) is disabled. */
 const FAILING_WINDOW_S = 3600;
 
-interface Received {
-  headers: Record<string, string>;
-  body: Buffer;
-}
-type Answer = { status: number; headers?: Record<string, string> };
-type Responder = (n: number) => Answer;
-
-/** One HTTPS receiver on 127.0.0.1 for every subscription of the suite, one path each. */
-async function startReceiver() {
-  const received = new Map<string, Received[]>();
-  const responders = new Map<string, Responder>();
-  const server: Server = createServer({
-    cert: readFileSync(join(TEST_TLS_DIR, 'cert.pem')),
-    key: readFileSync(join(TEST_TLS_DIR, 'key.pem')),
-  });
-  server.on('request', (req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      const path = req.url ?? '';
-      const list = received.get(path) ?? [];
-      list.push({ headers: req.headers as Record<string, string>, body: Buffer.concat(chunks) });
-      received.set(path, list);
-      const answer: Answer = (responders.get(path) ?? (() => ({ status: 204 })))(list.length);
-      res.writeHead(answer.status, answer.headers).end();
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return {
-    port: (server.address() as AddressInfo).port,
-    received: (path: string) => received.get(path) ?? [],
-    respond: (path: string, responder: Responder) => responders.set(path, responder),
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
-}
-
-async function waitFor<T>(probe: () => Promise<T> | T, done: (value: T) => boolean, ms = 20_000): Promise<T> {
-  const until = Date.now() + ms;
-  let value = await probe();
-  while (!done(value) && Date.now() < until) {
-    await new Promise((resolve) => setTimeout(resolve, 100));
-    value = await probe();
-  }
-  return value;
-}
-
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const phone = () => `+1555${faker.string.numeric(7)}`;
 
 describe('deliveries: member changes reach partner subscriptions, signed, projected, retried', () => {
   const clock = new ManualClock(Date.now());
-  let receiver: Awaited<ReturnType<typeof startReceiver>>;
+  let receiver: HttpsReceiver;
   let api: TestApi;
   let worker: INestApplicationContext;
   let officer: AdminSession;
@@ -96,30 +42,23 @@ describe('deliveries: member changes reach partner subscriptions, signed, projec
   let minute = 0;
 
   beforeAll(async () => {
-    receiver = await startReceiver();
+    receiver = await startHttpsReceiver();
     api = await startTestApi({
       clock,
       env: {
-        DELIVERY_ALLOW_LOOPBACK: 'true',
-        DELIVERY_CA_FILE: join(TEST_TLS_DIR, 'cert.pem'),
-        DELIVERY_RETRY_SCHEDULE_SECONDS: SCHEDULE,
+        ...loopbackDeliveryEnv(SCHEDULE),
         DELIVERY_DISABLE_AFTER_FAILING_SECONDS: String(FAILING_WINDOW_S),
         RATE_LIMIT_AUTH_PER_MINUTE: '1000',
         AUTH_FAILURE_ALERT_THRESHOLD: '1000',
       },
     });
     worker = await createWorkerApplication(api.config, { clock });
-    officer = await loginAdmin(api, clock, 'compliance_officer');
-    security = await loginAdmin(api, clock, 'security_admin');
-    source = await setupPartner(api, officer.accessToken, {
-      type: 'membership_system',
-      categories: [...DATA_CATEGORIES],
-    });
-    const client = await createClient(api, security.accessToken, source.partnerId, {
-      authMethod: 'client_secret_basic',
-      scopes: ['sync:write', 'members:read', 'members:write'],
-    });
-    syncToken = await clientToken(api, client);
+    ({
+      officer,
+      security,
+      source,
+      token: syncToken,
+    } = await setupSourcePartner(api, clock, ['sync:write', 'members:read', 'members:write']));
   });
   afterAll(async () => {
     await worker?.close();
@@ -131,33 +70,17 @@ describe('deliveries: member changes reach partner subscriptions, signed, projec
   async function subscriber(
     options: { categories?: DataCategory[]; events?: string[]; respond?: Responder } = {},
   ) {
-    const setup = await setupPartner(api, officer.accessToken, {
-      type: 'benefits_admin',
+    const sub = await subscribePartner(api, {
+      officerToken: officer.accessToken,
+      securityToken: security.accessToken,
+      sourceOrganizationId: source.organizationId,
+      receiverPort: receiver.port,
       categories: options.categories ?? ['identity', 'membership', 'contact'],
-    });
-    await sql(api, 'update partner set organization_ids = organization_ids || $1::text where id = $2', [
-      source.organizationId,
-      setup.partnerId,
-    ]);
-    const client = await createClient(api, security.accessToken, setup.partnerId, {
-      authMethod: 'client_secret_basic',
       scopes: ['subscriptions:manage', 'members:read', 'members.preferences:write'],
+      events: options.events ?? ['member.updated'],
     });
-    const token = await clientToken(api, client);
-    const created = await api
-      .http()
-      .post('/api/v1/webhook-subscriptions')
-      .set('authorization', `Bearer ${token}`)
-      .send({ url: PUBLIC_URL, events: options.events ?? ['member.updated'] });
-    if (created.status !== 201) throw new Error(`subscription: ${created.status} ${created.text}`);
-    const id = created.body.id as string;
-    const path = `/hooks/${id}`;
-    await sql(api, 'update webhook_subscription set url = $1 where id = $2', [
-      `https://127.0.0.1:${receiver.port}${path}`,
-      id,
-    ]);
-    if (options.respond) receiver.respond(path, options.respond);
-    return { ...setup, token, subscriptionId: id, secret: created.body.secret as string, path };
+    if (options.respond) receiver.respond(sub.path, options.respond);
+    return sub;
   }
 
   /** A member created by the source, then its phone changed by the source: one member.updated. */
@@ -427,7 +350,7 @@ describe('deliveries: member changes reach partner subscriptions, signed, projec
   });
 
   // Last: it moves the manual clock an hour on, past admin tokens and signature tolerance.
-  it('disables an endpoint that has failed for the configured window, without a dead letter', async () => {
+  it('disables an endpoint that has failed for the configured window, without a dead letter, and raises an alert', async () => {
     const sub = await subscriber({ respond: () => ({ status: 503, headers: { 'retry-after': '3' } }) });
     await memberUpdated();
     await waitFor(
@@ -454,6 +377,18 @@ describe('deliveries: member changes reach partner subscriptions, signed, projec
       [sub.subscriptionId],
     );
     expect(audited).toEqual([{ reason: 'failing' }]);
+    // ... and raised an alert naming the subscription (ids only, no member, no URL).
+    const alerts = await sql<{ severity: string; details: Record<string, unknown> }>(
+      api,
+      `select severity, details from alert where type = 'webhook_endpoint_disabled' and subject = $1`,
+      [`subscription:${sub.subscriptionId}`],
+    );
+    expect(alerts).toEqual([
+      {
+        severity: 'medium',
+        details: { partnerId: sub.partnerId, reason: 'failing', failingForSeconds: expect.any(Number) },
+      },
+    ]);
     const failed = await api.app.get(JobQueues).queue('deliveries').getFailed();
     expect(failed.filter((job) => job.id?.includes(sub.subscriptionId))).toEqual([]);
   });
