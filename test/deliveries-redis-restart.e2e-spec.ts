@@ -1,26 +1,25 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer, type Server } from 'node:https';
-import type { AddressInfo } from 'node:net';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { INestApplicationContext } from '@nestjs/common';
 import { faker } from '@faker-js/faker';
 import { Redis } from 'ioredis';
 import { Webhook } from 'standardwebhooks';
-import { DATA_CATEGORIES, ManualClock } from '@app/common';
+import { ManualClock } from '@app/common';
 import { createWorkerApplication } from '../apps/worker/src/worker-app';
+import { sql, type AdminSession, type PartnerSetup } from './support/identity-fixtures';
+import { createMember, postSigned, syntheticMember } from './support/member-fixtures';
 import {
-  createClient,
-  loginAdmin,
-  setupPartner,
-  sql,
-  type AdminSession,
-  type PartnerSetup,
-} from './support/identity-fixtures';
-import { clientToken, createMember, postSigned, syntheticMember } from './support/member-fixtures';
-import { TEST_TLS_DIR } from './support/services';
+  startHttpsReceiver,
+  type HttpsReceiver,
+  type ReceivedRequest,
+  type ReceiverAnswer,
+  loopbackDeliveryEnv,
+} from './support/https-receiver';
+import { subscribePartner } from './support/subscription-fixtures';
+import { setupSourcePartner } from './support/sync-fixtures';
 import { freePort, startTestApi, type TestApi } from './support/test-app';
 
 faker.seed(7373);
@@ -31,17 +30,10 @@ const CRASH_AFTER = 60;
 /** Changes sent while Redis is down. */
 const OUTAGE_CHANGES = 6;
 const OUTAGE_MS = 4_000;
-const PUBLIC_URL = 'https://93.184.216.34/hooks/member-sync';
 /** Short delays, many attempts: a delivery refused once by the receiver is retried within seconds. */
 const SCHEDULE = '0,1,1,2,2,3,3,5,5,5';
 const T0 = Date.UTC(2026, 10, 2, 8);
 const RECEIVER_LATENCY_MS = 100;
-
-interface Received {
-  webhookId: string;
-  headers: Record<string, string>;
-  body: Buffer;
-}
 
 /**
  * This suite's own Redis, persistent as production must be (AOF, fsync on every write), so a crash
@@ -96,45 +88,12 @@ class CrashableRedis {
   }
 }
 
-/** An HTTPS receiver on 127.0.0.1: records every request; refuses the first attempt of one delivery in eight. */
-async function startReceiver() {
-  const received = new Map<string, Received[]>();
-  let inFlight = 0;
-  const server: Server = createServer({
-    cert: readFileSync(join(TEST_TLS_DIR, 'cert.pem')),
-    key: readFileSync(join(TEST_TLS_DIR, 'key.pem')),
-  });
-  server.on('request', (req, res) => {
-    const chunks: Buffer[] = [];
-    inFlight += 1;
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      const path = req.url ?? '';
-      const webhookId = String(req.headers['webhook-id']);
-      const list = received.get(path) ?? [];
-      const before = list.filter((r) => r.webhookId === webhookId).length;
-      list.push({ webhookId, headers: req.headers as Record<string, string>, body: Buffer.concat(chunks) });
-      received.set(path, list);
-      // A real retry of the same delivery, with its own webhook-id, for every eighth one.
-      const refuse = before === 0 && createHash('sha256').update(webhookId).digest()[0] % 8 === 0;
-      // Latency keeps several attempts in flight (sent, not yet answered) when Redis goes down.
-      setTimeout(() => {
-        inFlight -= 1;
-        res.writeHead(refuse ? 503 : 204).end();
-      }, RECEIVER_LATENCY_MS);
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return {
-    port: (server.address() as AddressInfo).port,
-    received: (path: string) => received.get(path) ?? [],
-    inFlight: () => inFlight,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
+/** Refuses the first attempt of one delivery in eight (a real retry, with its own webhook-id); 204 otherwise. */
+function refuseFirstAttempts(_path: string, received: readonly ReceivedRequest[]): ReceiverAnswer {
+  const { webhookId } = received[received.length - 1];
+  const before = received.filter((r) => r.webhookId === webhookId).length - 1;
+  const refuse = before === 0 && createHash('sha256').update(webhookId).digest()[0] % 8 === 0;
+  return { status: refuse ? 503 : 204 };
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -170,7 +129,7 @@ async function inParallel<T, R>(
 describe('deliveries across a Redis crash: every change reaches every subscription, none is lost', () => {
   const clock = new ManualClock(Date.now());
   let redis: CrashableRedis;
-  let receiver: Awaited<ReturnType<typeof startReceiver>>;
+  let receiver: HttpsReceiver;
   let api: TestApi;
   let worker: INestApplicationContext;
   let officer: AdminSession;
@@ -189,14 +148,13 @@ describe('deliveries across a Redis crash: every change reaches every subscripti
   beforeAll(async () => {
     redis = new CrashableRedis(await freePort());
     await redis.start();
-    receiver = await startReceiver();
+    // Latency keeps several attempts in flight (sent, not yet answered) when Redis goes down.
+    receiver = await startHttpsReceiver({ answer: refuseFirstAttempts, latencyMs: RECEIVER_LATENCY_MS });
     api = await startTestApi({
       clock,
       env: {
         REDIS_URL: redis.url,
-        DELIVERY_ALLOW_LOOPBACK: 'true',
-        DELIVERY_CA_FILE: join(TEST_TLS_DIR, 'cert.pem'),
-        DELIVERY_RETRY_SCHEDULE_SECONDS: SCHEDULE,
+        ...loopbackDeliveryEnv(SCHEDULE),
         DELIVERY_CONCURRENCY: '8',
         RATE_LIMIT_CLIENT_PER_MINUTE: '100000',
         RATE_LIMIT_IP_PER_MINUTE: '100000',
@@ -205,17 +163,12 @@ describe('deliveries across a Redis crash: every change reaches every subscripti
       },
     });
     worker = await createWorkerApplication(api.config, { clock });
-    officer = await loginAdmin(api, clock, 'compliance_officer');
-    security = await loginAdmin(api, clock, 'security_admin');
-    source = await setupPartner(api, officer.accessToken, {
-      type: 'membership_system',
-      categories: [...DATA_CATEGORIES],
-    });
-    const client = await createClient(api, security.accessToken, source.partnerId, {
-      authMethod: 'client_secret_basic',
-      scopes: ['sync:write', 'members:read', 'members:write'],
-    });
-    syncToken = await clientToken(api, client);
+    ({
+      officer,
+      security,
+      source,
+      token: syncToken,
+    } = await setupSourcePartner(api, clock, ['sync:write', 'members:read', 'members:write']));
     for (let i = 0; i < 2; i += 1) subscriptions.push(await subscribe());
     // Created before the run: the subscriptions take member.updated only, so creations send nothing.
     const created = await inParallel([...Array<number>(CHANGES + OUTAGE_CHANGES).keys()], 6, (i) =>
@@ -241,33 +194,16 @@ describe('deliveries across a Redis crash: every change reaches every subscripti
 
   /** A benefits admin seeing the source's organization, subscribed to member.updated at its own path. */
   async function subscribe() {
-    const setup = await setupPartner(api, officer.accessToken, {
-      type: 'benefits_admin',
+    const sub = await subscribePartner(api, {
+      officerToken: officer.accessToken,
+      securityToken: security.accessToken,
+      sourceOrganizationId: source.organizationId,
+      receiverPort: receiver.port,
       categories: ['identity', 'contact'],
-    });
-    await sql(api, 'update partner set organization_ids = organization_ids || $1::text where id = $2', [
-      source.organizationId,
-      setup.partnerId,
-    ]);
-    const client = await createClient(api, security.accessToken, setup.partnerId, {
-      authMethod: 'client_secret_basic',
       scopes: ['subscriptions:manage', 'members:read'],
+      events: ['member.updated'],
     });
-    const token = await clientToken(api, client);
-    const created = await api
-      .http()
-      .post('/api/v1/webhook-subscriptions')
-      .set('authorization', `Bearer ${token}`)
-      .send({ url: PUBLIC_URL, events: ['member.updated'] });
-    if (created.status !== 201) throw new Error(`subscription: ${created.status} ${created.text}`);
-    const id = created.body.id as string;
-    const path = `/hooks/${id}`;
-    // Registration refuses loopback (SSRF guard): the row is repointed at the suite's receiver.
-    await sql(api, 'update webhook_subscription set url = $1 where id = $2', [
-      `https://127.0.0.1:${receiver.port}${path}`,
-      id,
-    ]);
-    return { id, path, secret: created.body.secret as string };
+    return { id: sub.subscriptionId, path: sub.path, secret: sub.secret };
   }
 
   /** One signed phone change by the source (one member.updated, version 2); the same body on a retry. */
@@ -395,7 +331,7 @@ describe('deliveries across a Redis crash: every change reaches every subscripti
   it('retries of one delivery carry the same webhook-id and the same signed body bytes', () => {
     let retried = 0;
     for (const subscription of subscriptions) {
-      const byId = new Map<string, Received[]>();
+      const byId = new Map<string, ReceivedRequest[]>();
       for (const r of receiver.received(subscription.path))
         byId.set(r.webhookId, [...(byId.get(r.webhookId) ?? []), r]);
       for (const [webhookId, attempts] of byId) {

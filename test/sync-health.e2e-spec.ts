@@ -6,27 +6,26 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { INestApplicationContext } from '@nestjs/common';
 import { faker } from '@faker-js/faker';
-import { DATA_CATEGORIES, ManualClock } from '@app/common';
+import { ManualClock } from '@app/common';
 import { createWorkerApplication } from '../apps/worker/src/worker-app';
 import {
   adminPost,
-  createClient,
   loginAdmin,
-  setupPartner,
   sql,
   type AdminSession,
   type PartnerSetup,
 } from './support/identity-fixtures';
-import { clientToken, createMember, postSigned, syntheticMember } from './support/member-fixtures';
+import { createMember, postSigned, syntheticMember } from './support/member-fixtures';
+import { waitFor, loopbackDeliveryEnv } from './support/https-receiver';
 import { TEST_TLS_DIR } from './support/services';
+import { PUBLIC_SUBSCRIPTION_URL as PUBLIC_URL, subscribePartner } from './support/subscription-fixtures';
+import { setupSourcePartner } from './support/sync-fixtures';
 import { startTestApi, type TestApi } from './support/test-app';
 
 faker.seed(5151);
 
 const METRICS_TOKEN = `mt_${randomBytes(24).toString('hex')}`;
 const FEED_TOKEN = `feed-${randomBytes(12).toString('hex')}`;
-/** Registration never accepts loopback: subscriptions register a public literal, then the test repoints them. */
-const PUBLIC_URL = 'https://93.184.216.34/hooks/member-sync';
 /** Two attempts, the second about 4 s after the first: long enough to see a delivery waiting. */
 const SCHEDULE = '0,4';
 
@@ -63,16 +62,6 @@ async function startLoopbackPeer() {
         server.close(() => resolve());
       }),
   };
-}
-
-async function waitFor<T>(probe: () => Promise<T> | T, done: (value: T) => boolean, ms = 20_000): Promise<T> {
-  const until = Date.now() + ms;
-  let value = await probe();
-  while (!done(value) && Date.now() < until) {
-    await new Promise((resolve) => setTimeout(resolve, 100));
-    value = await probe();
-  }
-  return value;
 }
 
 /** The value of one sample in Prometheus text, matched on its name and exact label set; undefined when absent. */
@@ -130,31 +119,17 @@ describe('sync health: per source and per subscription, in the API and in /metri
 
   /** A benefits admin seeing the source's organization, subscribed to member.updated at `path` on the peer. */
   async function subscriber(officer: string, path: (id: string) => string) {
-    const setup = await setupPartner(api, officer, {
-      type: 'benefits_admin',
+    const sub = await subscribePartner(api, {
+      officerToken: officer,
+      securityToken: security.accessToken,
+      sourceOrganizationId: source.organizationId,
+      receiverPort: peer.port,
       categories: ['identity', 'contact'],
-    });
-    await sql(api, 'update partner set organization_ids = organization_ids || $1::text where id = $2', [
-      source.organizationId,
-      setup.partnerId,
-    ]);
-    const client = await createClient(api, security.accessToken, setup.partnerId, {
-      authMethod: 'client_secret_basic',
       scopes: ['subscriptions:manage', 'members:read'],
+      events: ['member.updated'],
+      path,
     });
-    const token = await clientToken(api, client);
-    const created = await api
-      .http()
-      .post('/api/v1/webhook-subscriptions')
-      .set('authorization', `Bearer ${token}`)
-      .send({ url: PUBLIC_URL, events: ['member.updated'] });
-    if (created.status !== 201) throw new Error(`subscription: ${created.status} ${created.text}`);
-    const id = created.body.id as string;
-    await sql(api, 'update webhook_subscription set url = $1 where id = $2', [
-      `https://127.0.0.1:${peer.port}${path(id)}`,
-      id,
-    ]);
-    return { id, token, path: path(id) };
+    return { id: sub.subscriptionId, token: sub.token, path: sub.path };
   }
 
   beforeAll(async () => {
@@ -166,9 +141,7 @@ describe('sync health: per source and per subscription, in the API and in /metri
       clock,
       env: {
         METRICS_TOKEN_FILE: tokenFile,
-        DELIVERY_ALLOW_LOOPBACK: 'true',
-        DELIVERY_CA_FILE: join(TEST_TLS_DIR, 'cert.pem'),
-        DELIVERY_RETRY_SCHEDULE_SECONDS: SCHEDULE,
+        ...loopbackDeliveryEnv(SCHEDULE),
         DELIVERY_DISABLE_AFTER_FAILING_SECONDS: '86400',
         // The waits below poll the status route every 100 ms.
         RATE_LIMIT_IP_PER_MINUTE: '100000',
@@ -178,18 +151,10 @@ describe('sync health: per source and per subscription, in the API and in /metri
       },
     });
     worker = await createWorkerApplication(api.config, { clock });
-    const officer = (await loginAdmin(api, clock, 'compliance_officer')).accessToken;
-    security = await loginAdmin(api, clock, 'security_admin');
+    const setup = await setupSourcePartner(api, clock, ['sync:write', 'members:read']);
+    ({ security, source, token: syncToken } = setup);
+    const officer = setup.officer.accessToken;
     operator = await loginAdmin(api, clock, 'operator');
-    source = await setupPartner(api, officer, {
-      type: 'membership_system',
-      categories: [...DATA_CATEGORIES],
-    });
-    const client = await createClient(api, security.accessToken, source.partnerId, {
-      authMethod: 'client_secret_basic',
-      scopes: ['sync:write', 'members:read'],
-    });
-    syncToken = await clientToken(api, client);
 
     // A source through the admin route; its schedule's first run reads the (empty) feed to its end.
     const created = await adminPost(api, security.accessToken, '/api/v1/admin/sources', {

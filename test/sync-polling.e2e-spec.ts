@@ -1,43 +1,12 @@
-import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { isDeepStrictEqual } from 'node:util';
 import type { INestApplicationContext } from '@nestjs/common';
-import { Client } from 'pg';
-import request from 'supertest';
-import { DATA_CATEGORIES, JobQueues, ManualClock } from '@app/common';
+import { ManualClock, JobQueues } from '@app/common';
 import { KeyProvider, WrappedSecretOwners } from '@app/crypto';
 import { IngestService, SourcePoller } from '@app/sync';
-import {
-  loadSimConfig,
-  startMembershipSim,
-  type GenerationRun,
-  type RunningSim,
-} from '../apps/membership-sim/src';
+import type { RunningSim } from '../apps/membership-sim/src';
 import { createWorkerApplication } from '../apps/worker/src/worker-app';
-import {
-  adminPost,
-  createClient,
-  loginAdmin,
-  setupPartner,
-  sql,
-  type PartnerSetup,
-} from './support/identity-fixtures';
-import { clientToken } from './support/member-fixtures';
-import { TEST_PG_ADMIN_URL, TEST_TLS_DIR } from './support/services';
-import { startTestApi, type TestApi } from './support/test-app';
-
-const FEED_TOKEN = `feed-${randomBytes(12).toString('hex')}`;
-const GROUPS = [
-  'identity',
-  'governmentId',
-  'contact',
-  'membership',
-  'coverage',
-  'dependents',
-  'wellness',
-  'preferences',
-] as const;
+import { setupPartner, sql, type PartnerSetup } from './support/identity-fixtures';
+import { startSyncScenario, type SyncScenario } from './support/sync-fixtures';
+import type { TestApi } from './support/test-app';
 
 interface SourceRow extends Record<string, unknown> {
   cursor: string | null;
@@ -61,28 +30,20 @@ const SCALE = Math.max(1, Math.ceil((SCENARIO.members + SCENARIO.changes) / 600)
  */
 describe('sync polling: the change feed fills in what webhooks lost', () => {
   const clock = new ManualClock(Date.now());
-  const simDatabase = `msync_t_simpoll_${randomBytes(5).toString('hex')}`;
-  const ca = readFileSync(join(TEST_TLS_DIR, 'cert.pem'));
+  let s: SyncScenario;
   let api: TestApi;
   let worker: INestApplicationContext;
   let sim: RunningSim;
   let source: PartnerSetup;
-  let security: string;
   let officer: string;
-  let partnerToken: string;
+  let feedToken: string;
   let sourceId: string;
 
-  const simCall = (method: 'get' | 'put' | 'post', path: string) => request(sim.url)[method](path).ca(ca);
-  const admin = (method: 'get' | 'post', path: string, token = security) =>
-    api.http()[method](path).set('authorization', `Bearer ${token}`);
+  const admin = (method: 'get' | 'post', path: string, token?: string) => s.admin(method, path, token);
+  const generate = (body: object) => s.generate(body);
+  const mismatches = () => s.mismatches();
   const sourceRow = async () =>
     (await sql<SourceRow>(api, 'select * from sync_source where id = $1', [sourceId]))[0];
-
-  const generate = async (body: object): Promise<GenerationRun> => {
-    const res = await simCall('post', '/sim/generate').send(body);
-    if (res.status !== 200) throw new Error(`generate: ${res.status} ${res.text}`);
-    return res.body as GenerationRun;
-  };
 
   const waitForJob = async (jobId: string) => {
     const queue = api.app.get(JobQueues).queue('polling');
@@ -104,107 +65,23 @@ describe('sync polling: the change feed fills in what webhooks lost', () => {
     throw new Error('the polling queue did not drain');
   };
 
-  /** Every sim member against ours, group by group; answers the mismatching sourceRefs. */
-  const mismatches = async (): Promise<string[]> => {
-    const ours = new Map(
-      (
-        await sql<{ id: string; source_ref: string }>(
-          api,
-          'select id, source_ref from member where source_partner_id = $1',
-          [source.partnerId],
-        )
-      ).map((r) => [r.source_ref, r.id]),
-    );
-    const wrong: string[] = [];
-    let cursor: string | null = null;
-    do {
-      const page = await simCall('get', `/sim/members?limit=200${cursor ? `&cursor=${cursor}` : ''}`);
-      expect(page.status).toBe(200);
-      for (const view of page.body.data as Array<Record<string, unknown>>) {
-        const id = ours.get(view.sourceRef as string);
-        if (!id) {
-          wrong.push(`${view.sourceRef as string}: missing`);
-          continue;
-        }
-        const res = await api
-          .http()
-          .get(`/api/v1/members/${id}`)
-          .set('authorization', `Bearer ${partnerToken}`);
-        expect(res.status).toBe(200);
-        for (const group of GROUPS) {
-          if (!isDeepStrictEqual(res.body[group] ?? null, view[group] ?? null))
-            wrong.push(`${view.sourceRef as string}: ${group}`);
-        }
-      }
-      cursor = page.body.nextCursor as string | null;
-    } while (cursor);
-    return wrong;
-  };
-
   beforeAll(async () => {
-    // The sim's webhooks and the field-by-field reads are far above the default per-client limits.
-    api = await startTestApi({
-      clock,
-      env: { RATE_LIMIT_CLIENT_PER_MINUTE: '100000', RATE_LIMIT_IP_PER_MINUTE: '100000' },
-    });
+    // The worker shares the API's clock; the sim's webhooks get the scenario's raised rate limits.
+    s = await startSyncScenario({ clock });
+    ({ api, sim, source, officer, feedToken } = s);
     worker = await createWorkerApplication(api.config, { clock });
-    officer = (await loginAdmin(api, clock, 'compliance_officer')).accessToken;
-    security = (await loginAdmin(api, clock, 'security_admin')).accessToken;
-    source = await setupPartner(api, officer, {
-      type: 'membership_system',
-      categories: [...DATA_CATEGORIES],
-    });
-    const client = await createClient(api, security, source.partnerId, {
-      authMethod: 'client_secret_basic',
-      scopes: ['sync:write', 'members:read'],
-    });
-    partnerToken = await clientToken(api, client);
-    const secret = await adminPost(
-      api,
-      security,
-      `/api/v1/admin/partners/${source.partnerId}/webhook-secrets`,
-      {},
-    );
-    expect(secret.status).toBe(201);
-
-    const pgUrl = new URL(TEST_PG_ADMIN_URL);
-    pgUrl.pathname = `/${simDatabase}`;
-    sim = await startMembershipSim(
-      loadSimConfig({
-        SIM_PORT: '0',
-        SIM_HOST: '127.0.0.1',
-        SIM_DATABASE_URL: pgUrl.toString(),
-        SIM_TLS_CERT_FILE: join(TEST_TLS_DIR, 'cert.pem'),
-        SIM_TLS_KEY_FILE: join(TEST_TLS_DIR, 'key.pem'),
-        SIM_FEED_TOKEN: FEED_TOKEN,
-      }),
-    );
-    const target = await simCall('put', '/sim/target').send({
-      baseUrl: api.baseUrl,
-      organizationId: source.organizationId,
-      clientId: client.clientId,
-      clientSecret: client.clientSecret,
-      webhookSecret: secret.body.secret,
-      caPem: ca.toString('utf8'),
-    });
-    expect(target.status).toBe(204);
   }, 60_000);
 
   afterAll(async () => {
     await worker?.close();
-    await sim?.close();
-    await api?.close();
-    const pg = new Client({ connectionString: TEST_PG_ADMIN_URL });
-    await pg.connect();
-    await pg.query(`drop database if exists "${simDatabase}" with (force)`);
-    await pg.end();
+    await s?.close();
   });
 
   it('refuses a source from a role without the credentials scope, a non-membership partner and an http feed', async () => {
     const body = {
       partnerId: source.partnerId,
       changeFeedUrl: `${sim.url}/changes`,
-      bearerToken: FEED_TOKEN,
+      bearerToken: feedToken,
     };
     expect((await admin('post', '/api/v1/admin/sources', officer).send(body)).status).toBe(403);
     const carrier = await setupPartner(api, officer, { type: 'carrier' });
@@ -234,13 +111,13 @@ describe('sync polling: the change feed fills in what webhooks lost', () => {
         partnerId: source.partnerId,
         changeFeedUrl: `${sim.url}/changes`,
         pollIntervalSeconds: 86_400,
-        bearerToken: FEED_TOKEN,
+        bearerToken: feedToken,
       });
       expect(created.status).toBe(201);
       sourceId = created.body.id;
       // The token is stored wrapped only.
       expect(JSON.stringify(await sql(api, 'select token_wrapped from sync_source'))).not.toContain(
-        FEED_TOKEN,
+        feedToken,
       );
       await waitForIdleQueue(); // the schedule's first run, on an empty feed
 

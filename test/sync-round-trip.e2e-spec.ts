@@ -8,25 +8,22 @@ import type { INestApplicationContext } from '@nestjs/common';
 import { faker } from '@faker-js/faker';
 import { EntityManager } from '@mikro-orm/postgresql';
 import { Redis } from 'ioredis';
-import { Client } from 'pg';
 import { Webhook } from 'standardwebhooks';
 import request from 'supertest';
 import { DATA_CATEGORIES, JobQueues, ManualClock } from '@app/common';
 import { webhookHeaders } from '@app/crypto';
 import { MemberWriter } from '@app/members';
-import {
-  loadSimConfig,
-  startMembershipSim,
-  type GenerationRun,
-  type RunningSim,
-  type SimMemberView,
-} from '../apps/membership-sim/src';
+import type { GenerationRun, RunningSim, SimMemberView } from '../apps/membership-sim/src';
 import { createWorkerApplication } from '../apps/worker/src/worker-app';
-import { startHttpsReceiver, waitFor, type HttpsReceiver } from './support/https-receiver';
+import {
+  loopbackDeliveryEnv,
+  startHttpsReceiver,
+  waitFor,
+  type HttpsReceiver,
+} from './support/https-receiver';
 import {
   adminPost,
   createClient,
-  loginAdmin,
   setupPartner,
   sql,
   type AdminSession,
@@ -34,6 +31,7 @@ import {
 } from './support/identity-fixtures';
 import { clientToken, signatureHeaders, syntheticMember } from './support/member-fixtures';
 import { TEST_PG_ADMIN_URL, TEST_REDIS_URL, TEST_TLS_DIR } from './support/services';
+import { dropSimDatabase, setupSourcePartner, startTestSim } from './support/sync-fixtures';
 import { startTestApi, type TestApi } from './support/test-app';
 
 faker.seed(7070);
@@ -172,9 +170,7 @@ describe('sync round trip: our changes go back to the membership system, and no 
     api = await startTestApi({
       clock,
       env: {
-        DELIVERY_ALLOW_LOOPBACK: 'true',
-        DELIVERY_CA_FILE: join(TEST_TLS_DIR, 'cert.pem'),
-        DELIVERY_RETRY_SCHEDULE_SECONDS: SCHEDULE,
+        ...loopbackDeliveryEnv(SCHEDULE),
         RATE_LIMIT_CLIENT_PER_MINUTE: '100000',
         RATE_LIMIT_IP_PER_MINUTE: '100000',
         RATE_LIMIT_AUTH_PER_MINUTE: '1000',
@@ -185,18 +181,14 @@ describe('sync round trip: our changes go back to the membership system, and no 
       },
     });
     worker = await createWorkerApplication(api.config, { clock });
-    officer = await loginAdmin(api, clock, 'compliance_officer');
-    security = await loginAdmin(api, clock, 'security_admin');
-    source = await setupPartner(api, officer.accessToken, {
-      type: 'membership_system',
-      categories: [...DATA_CATEGORIES],
-    });
-    const simClient = await createClient(api, security.accessToken, source.partnerId, {
-      authMethod: 'client_secret_basic',
-      scopes: ['sync:write', 'members:read', 'subscriptions:manage'],
-    });
+    const setup = await setupSourcePartner(api, clock, [
+      'sync:write',
+      'members:read',
+      'subscriptions:manage',
+    ]);
+    ({ officer, security, source, token: simToken } = setup);
+    const simClient = setup.client;
     simClientSecret = simClient.clientSecret!;
-    simToken = await clientToken(api, simClient);
     const secret = await adminPost(
       api,
       security.accessToken,
@@ -256,18 +248,7 @@ describe('sync round trip: our changes go back to the membership system, and no 
       }),
     );
 
-    const pgUrl = new URL(TEST_PG_ADMIN_URL);
-    pgUrl.pathname = `/${simDatabase}`;
-    sim = await startMembershipSim(
-      loadSimConfig({
-        SIM_PORT: '0',
-        SIM_HOST: '127.0.0.1',
-        SIM_DATABASE_URL: pgUrl.toString(),
-        SIM_TLS_CERT_FILE: join(TEST_TLS_DIR, 'cert.pem'),
-        SIM_TLS_KEY_FILE: join(TEST_TLS_DIR, 'key.pem'),
-        SIM_FEED_TOKEN: FEED_TOKEN,
-      }),
-    );
+    sim = await startTestSim(simDatabase, FEED_TOKEN);
     const target = await simCall('put', '/sim/target').send({
       baseUrl: api.baseUrl,
       organizationId: source.organizationId,
@@ -287,10 +268,7 @@ describe('sync round trip: our changes go back to the membership system, and no 
     await sim?.close();
     await api?.close();
     await receiver?.close();
-    const pg = new Client({ connectionString: TEST_PG_ADMIN_URL });
-    await pg.connect();
-    await pg.query(`drop database if exists "${simDatabase}" with (force)`);
-    await pg.end();
+    await dropSimDatabase(simDatabase);
   });
 
   describe('A. the return path', () => {

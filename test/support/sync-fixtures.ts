@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import { Client } from 'pg';
 import request from 'supertest';
-import { DATA_CATEGORIES, ManualClock } from '@app/common';
+import { DATA_CATEGORIES, ManualClock, type PartnerScope } from '@app/common';
 import {
   loadSimConfig,
   startMembershipSim,
@@ -17,6 +17,7 @@ import {
   loginAdmin,
   setupPartner,
   sql,
+  type AdminSession,
   type PartnerSetup,
 } from './identity-fixtures';
 import { clientToken } from './member-fixtures';
@@ -34,6 +35,62 @@ export const SYNC_GROUPS = [
   'wellness',
   'preferences',
 ] as const;
+
+/** The membership-sim on 127.0.0.1 over HTTPS (the suite's certificate), its store in `database`. */
+export function startTestSim(database: string, feedToken: string): Promise<RunningSim> {
+  const pgUrl = new URL(TEST_PG_ADMIN_URL);
+  pgUrl.pathname = `/${database}`;
+  return startMembershipSim(
+    loadSimConfig({
+      SIM_PORT: '0',
+      SIM_HOST: '127.0.0.1',
+      SIM_DATABASE_URL: pgUrl.toString(),
+      SIM_TLS_CERT_FILE: join(TEST_TLS_DIR, 'cert.pem'),
+      SIM_TLS_KEY_FILE: join(TEST_TLS_DIR, 'key.pem'),
+      SIM_FEED_TOKEN: feedToken,
+    }),
+  );
+}
+
+/** Drops the sim's database (startTestSim's), connections and all. */
+export async function dropSimDatabase(database: string): Promise<void> {
+  const pg = new Client({ connectionString: TEST_PG_ADMIN_URL });
+  await pg.connect();
+  try {
+    await pg.query(`drop database if exists "${database}" with (force)`);
+  } finally {
+    await pg.end();
+  }
+}
+
+/** A membership system with every category, its client's token, and the admins who set it up. */
+export interface SourcePartner {
+  officer: AdminSession;
+  security: AdminSession;
+  source: PartnerSetup;
+  client: { clientId: string; clientSecret?: string };
+  /** The membership system's client token (client_secret_basic, `scopes`). */
+  token: string;
+}
+
+/** Logs in a compliance officer and a security admin, then registers a membership system. */
+export async function setupSourcePartner(
+  api: TestApi,
+  clock: ManualClock,
+  scopes: PartnerScope[],
+): Promise<SourcePartner> {
+  const officer = await loginAdmin(api, clock, 'compliance_officer');
+  const security = await loginAdmin(api, clock, 'security_admin');
+  const source = await setupPartner(api, officer.accessToken, {
+    type: 'membership_system',
+    categories: [...DATA_CATEGORIES],
+  });
+  const client = await createClient(api, security.accessToken, source.partnerId, {
+    authMethod: 'client_secret_basic',
+    scopes,
+  });
+  return { officer, security, source, client, token: await clientToken(api, client) };
+}
 
 /**
  * Our API (its own database and Redis prefix) and the membership-sim (its own database) wired to
@@ -61,41 +118,34 @@ export interface SyncScenario {
 }
 
 export async function startSyncScenario(
-  options: { apiEnv?: Record<string, string> } = {},
+  options: {
+    apiEnv?: Record<string, string>;
+    /** A clock for the API (and admin TOTP codes); a suite passes it when its worker shares it. */
+    clock?: ManualClock;
+  } = {},
 ): Promise<SyncScenario> {
   const feedToken = `feed-${randomBytes(12).toString('hex')}`;
   const simDatabase = `msync_t_simsync_${randomBytes(5).toString('hex')}`;
   const ca = readFileSync(join(TEST_TLS_DIR, 'cert.pem'));
-  // The API runs on the real clock (a worker process shares it); this one only computes TOTP codes.
-  const totpClock = new ManualClock(Date.now());
+  // Without options.clock the API runs on the real clock (a worker process shares it); this one
+  // only computes TOTP codes.
+  const totpClock = options.clock ?? new ManualClock(Date.now());
   // The sim's webhooks and the field-by-field reads are far above the default per-client limits.
   const api = await startTestApi({
+    clock: options.clock,
     env: { RATE_LIMIT_CLIENT_PER_MINUTE: '100000', RATE_LIMIT_IP_PER_MINUTE: '100000', ...options.apiEnv },
   });
   let sim: RunningSim | undefined;
   const close = async () => {
     await sim?.close();
     await api.close();
-    const pg = new Client({ connectionString: TEST_PG_ADMIN_URL });
-    await pg.connect();
-    try {
-      await pg.query(`drop database if exists "${simDatabase}" with (force)`);
-    } finally {
-      await pg.end();
-    }
+    await dropSimDatabase(simDatabase);
   };
   try {
-    const officer = (await loginAdmin(api, totpClock, 'compliance_officer')).accessToken;
-    const security = (await loginAdmin(api, totpClock, 'security_admin')).accessToken;
-    const source = await setupPartner(api, officer, {
-      type: 'membership_system',
-      categories: [...DATA_CATEGORIES],
-    });
-    const client = await createClient(api, security, source.partnerId, {
-      authMethod: 'client_secret_basic',
-      scopes: ['sync:write', 'members:read'],
-    });
-    const partnerToken = await clientToken(api, client);
+    const partner = await setupSourcePartner(api, totpClock, ['sync:write', 'members:read']);
+    const { source, client, token: partnerToken } = partner;
+    const officer = partner.officer.accessToken;
+    const security = partner.security.accessToken;
     const secret = await adminPost(
       api,
       security,
@@ -104,18 +154,7 @@ export async function startSyncScenario(
     );
     if (secret.status !== 201) throw new Error(`webhook secret: ${secret.status}`);
 
-    const pgUrl = new URL(TEST_PG_ADMIN_URL);
-    pgUrl.pathname = `/${simDatabase}`;
-    sim = await startMembershipSim(
-      loadSimConfig({
-        SIM_PORT: '0',
-        SIM_HOST: '127.0.0.1',
-        SIM_DATABASE_URL: pgUrl.toString(),
-        SIM_TLS_CERT_FILE: join(TEST_TLS_DIR, 'cert.pem'),
-        SIM_TLS_KEY_FILE: join(TEST_TLS_DIR, 'key.pem'),
-        SIM_FEED_TOKEN: feedToken,
-      }),
-    );
+    sim = await startTestSim(simDatabase, feedToken);
     const running = sim;
     const simCall = (method: 'get' | 'put' | 'post', path: string) =>
       request(running.url)[method](path).ca(ca);
