@@ -1,6 +1,5 @@
-import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
@@ -30,6 +29,7 @@ import { round } from '../support/latency-stats';
 import { LoadClient } from '../support/load-client';
 import type { ReadResult } from '../support/load-tasks';
 import { ALL_CATEGORIES, benchPartnerClient } from '../support/partner-client';
+import { fmt, gitState, log, query, reportsDir } from '../support/bench-report';
 
 const TARGETS = { verifySeconds: 60, auditOverhead: 0.15 };
 /** The verifier's page size (keyset pages of this many rows); the baseline scan pages the same way. */
@@ -73,11 +73,6 @@ function parseOptions(argv: string[]): Options {
   };
 }
 
-const log = (line: string) => process.stderr.write(`${line}\n`);
-const fmt = (n: number, digits = 0) =>
-  Number.isFinite(n)
-    ? n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits })
-    : '-';
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const seconds = (since: number) => (performance.now() - since) / 1000;
 
@@ -89,10 +84,6 @@ async function withClient<T>(databaseUrl: string, run: (client: Client) => Promi
   } finally {
     await client.end();
   }
-}
-
-async function query<T>(databaseUrl: string, text: string, params: unknown[] = []): Promise<T[]> {
-  return withClient(databaseUrl, async (c) => (await c.query(text, params)).rows as T[]);
 }
 
 function freePort(): Promise<number> {
@@ -612,25 +603,6 @@ function summarize(runs: ThroughputRun[]): VariantSummary {
 }
 
 // ---------------------------------------------------------------------------------------------
-
-function gitState(): { commit: string | null; uncommittedFiles: number | null } {
-  try {
-    const git = (args: string[]) =>
-      execFileSync('git', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
-    return {
-      commit: git(['rev-parse', 'HEAD']).trim(),
-      uncommittedFiles: git(['status', '--porcelain']).split('\n').filter(Boolean).length,
-    };
-  } catch {
-    return { commit: null, uncommittedFiles: null };
-  }
-}
-
-function reportsDir(): string {
-  const dir = join(__dirname, '..', 'reports');
-  mkdirSync(dir, { recursive: true });
-  return dir;
-}
 
 const headSeq = async (stack: BenchStack) =>
   Number((await query<{ seq: string }>(stack.databaseUrl, 'select seq from audit_chain_head'))[0].seq);

@@ -1,11 +1,9 @@
-import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import { SingleBar } from 'cli-progress';
-import { Client } from 'pg';
 import { MemberSeeder, SyntheticMemberGenerator } from '@app/members';
 import {
   defaultBenchStackOptions,
@@ -20,6 +18,7 @@ import { benchPartnerClient } from '../support/partner-client';
 import { round } from '../support/latency-stats';
 import { LoadClient } from '../support/load-client';
 import type { ListResult, ReadResult } from '../support/load-tasks';
+import { fmt, gitState, log, query, reportsDir, stamp } from '../support/bench-report';
 
 /** Issue 9's targets, the one place the bench keeps them: the table and the report judge against these. */
 const TARGETS = {
@@ -120,22 +119,6 @@ function parseOptions(argv: string[]): Options {
     waitQuietSeconds: int('--wait-quiet', 120, 0),
     apiProcesses: int('--api-processes', 2),
   };
-}
-
-const log = (line: string) => process.stderr.write(`${line}\n`);
-const fmt = (n: number, digits = 0) =>
-  Number.isFinite(n)
-    ? n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits })
-    : '-';
-
-async function query<T>(databaseUrl: string, text: string, params: unknown[] = []): Promise<T[]> {
-  const client = new Client({ connectionString: databaseUrl });
-  await client.connect();
-  try {
-    return (await client.query(text, params)).rows as T[];
-  } finally {
-    await client.end();
-  }
 }
 
 /** This database's cumulative counters (PostgreSQL flushes them within 10 s of a backend going idle). */
@@ -274,18 +257,6 @@ async function verifyOne(stack: BenchStack, token: string, options: Options, org
   } = new SyntheticMemberGenerator(options.seed).member(index);
   if (!isDeepStrictEqual(JSON.parse(JSON.stringify(groups)), JSON.parse(JSON.stringify(expected)))) {
     throw new Error(`member ${row.id} does not read back as generated (index ${index})`);
-  }
-}
-
-function gitState(): { commit: string | null; uncommittedFiles: number | null } {
-  try {
-    const git = (args: string[]) =>
-      execFileSync('git', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
-    const commit = git(['rev-parse', 'HEAD']).trim();
-    const status = git(['status', '--porcelain']);
-    return { commit, uncommittedFiles: status.split('\n').filter(Boolean).length };
-  } catch {
-    return { commit: null, uncommittedFiles: null };
   }
 }
 
@@ -758,14 +729,4 @@ export async function membersBench(argv: string[]): Promise<void> {
     process.removeListener('SIGINT', onSignal);
     process.removeListener('SIGTERM', onSignal);
   }
-}
-
-function reportsDir(): string {
-  const dir = join(__dirname, '..', 'reports');
-  mkdirSync(dir, { recursive: true });
-  return dir;
-}
-
-function stamp(at: Date): string {
-  return at.toISOString().replace(/[:.]/g, '-');
 }

@@ -13,6 +13,7 @@ import { createWorkerApplication } from '../../apps/worker/src/worker-app';
 import { defaultBenchStackOptions, startBenchStack } from '../support/bench-stack';
 import { expectStatus, httpsJson } from '../support/https-json';
 import { benchSource } from '../support/source-partner';
+import { log, query } from '../support/bench-report';
 
 const GROUPS = [
   'identity',
@@ -54,7 +55,6 @@ export interface ConvergenceResult {
   raw: null;
 }
 
-const log = (line: string) => process.stderr.write(`${line}\n`);
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
@@ -216,16 +216,6 @@ export async function runConvergence(options: ConvergenceOptions): Promise<Conve
 }
 
 const round = (seconds: number) => Math.round(seconds * 100) / 100;
-
-async function query<T>(databaseUrl: string, text: string, params: unknown[] = []): Promise<T[]> {
-  const client = new Client({ connectionString: databaseUrl });
-  await client.connect();
-  try {
-    return (await client.query(text, params)).rows as T[];
-  } finally {
-    await client.end();
-  }
-}
 
 /** Waits for the polling queue to drain (the schedule's first run, on an empty feed). */
 async function idleQueue(queues: JobQueues): Promise<void> {

@@ -1,9 +1,7 @@
-import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { extname, join } from 'node:path';
-import { Client } from 'pg';
 import { MemberSeeder, SyntheticMemberGenerator } from '@app/members';
 import { ChangeGroupCommit } from '@app/sync';
 import { encryptedColumn, type MemberField } from '../../libs/members/src/catalog/field-catalog';
@@ -26,40 +24,12 @@ import type {
 import { parseSyncOptions, type SyncOptions } from './sync-options';
 import { judgeSync, SYNC_TARGETS, verdictLines, type SyncVerdict } from './sync-targets';
 import { updateChanges } from './update-bodies';
+import { fmt, gitState, log, query, reportsDir, stamp } from '../support/bench-report';
 
 /** The fields each update changes: the membership system's contact and coverage fields (see update-bodies.ts). */
 const UPDATED_FIELDS: MemberField[] = ['phone', 'planCode', 'coverageTier'];
 const UPDATED_CATEGORIES = ['contact', 'coverage'];
 const BATCH_SIZE = 1000;
-
-const log = (line: string) => process.stderr.write(`${line}\n`);
-const fmt = (n: number, digits = 0) =>
-  Number.isFinite(n)
-    ? n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits })
-    : '-';
-
-async function query<T>(databaseUrl: string, text: string, params: unknown[] = []): Promise<T[]> {
-  const client = new Client({ connectionString: databaseUrl });
-  await client.connect();
-  try {
-    return (await client.query(text, params)).rows as T[];
-  } finally {
-    await client.end();
-  }
-}
-
-function gitState(): { commit: string | null; uncommittedFiles: number | null } {
-  try {
-    const git = (args: string[]) =>
-      execFileSync('git', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
-    return {
-      commit: git(['rev-parse', 'HEAD']).trim(),
-      uncommittedFiles: git(['status', '--porcelain']).split('\n').filter(Boolean).length,
-    };
-  } catch {
-    return { commit: null, uncommittedFiles: null };
-  }
-}
 
 interface SyncResults {
   seeding: { members: number; seconds: number; perSecond: number };
@@ -435,14 +405,4 @@ function table(
   for (const [label, value] of rows) lines.push(`${label.padEnd(width)}   ${value}`);
   lines.push('', 'targets (issue 10)', ...verdictLines(verdicts));
   return lines;
-}
-
-function reportsDir(): string {
-  const dir = join(__dirname, '..', 'reports');
-  mkdirSync(dir, { recursive: true });
-  return dir;
-}
-
-function stamp(at: Date): string {
-  return at.toISOString().replace(/[:.]/g, '-');
 }
