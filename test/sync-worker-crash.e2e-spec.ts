@@ -10,6 +10,7 @@ import { sql } from './support/identity-fixtures';
 import { startSyncScenario, type SyncScenario } from './support/sync-fixtures';
 
 const WORKER_MAIN = join(__dirname, '..', 'dist', 'apps', 'worker', 'src', 'main.js');
+const CLI_MAIN = join(__dirname, '..', 'dist', 'apps', 'cli', 'src', 'main.js');
 // Large enough that the feed holds several pages of mostly unapplied changes (webhooks mostly dropped).
 const SCENARIO = {
   members: 150,
@@ -337,4 +338,47 @@ describe('sync polling: kill -9 of the worker mid-page, then a restart', () => {
     expect(verify.status).toBe(200);
     expect(verify.body.ok).toBe(true);
   }, 170_000);
+  /** `npm run cli -- sources backfill <id>` of the same install, from the compiled dist. */
+  const backfillCli = (sourceId: string) =>
+    new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
+      const child = spawn(process.execPath, [CLI_MAIN, 'sources', 'backfill', sourceId], {
+        cwd: dataDir,
+        env: workerEnv(s.api.config, dataDir),
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+      child.once('exit', (code) => resolve({ code, stdout, stderr }));
+    });
+
+  it('backfills the source from the CLI with a progress bar while the worker imports, changing nothing already applied', async () => {
+    const [{ id: sourceId }] = await sql<{ id: string }>(s.api, 'select id from sync_source');
+    const versions = await sql(s.api, 'select id, version from member order by id');
+    const run = await backfillCli(sourceId);
+    expect(run.code).toBe(0);
+    expect(run.stderr).toContain(`backfill of ${sourceId} started`);
+    const final = JSON.parse(run.stdout.trim().split('\n').pop() ?? '{}') as Record<string, unknown>;
+    expect(final).toMatchObject({
+      status: 'done',
+      progress: 100,
+      processed: SCENARIO.members + SCENARIO.changes,
+    });
+    expect(await sql(s.api, 'select id, version from member order by id')).toEqual(versions);
+    const audited = await sql<{ actor_id: string }>(
+      s.api,
+      `select actor_id from audit_event where action = 'sync_source.backfill_request' and $1 = any(resource_ids)`,
+      [sourceId],
+    );
+    expect(audited).toEqual([{ actor_id: 'cli:sources-backfill' }]);
+  }, 120_000);
+
+  it('refuses a backfill of an unknown source from the CLI (exit 1, one line, nothing started)', async () => {
+    const run = await backfillCli('fds_01JD3Q4Z5X6C7V8B9N0M1K2J3H');
+    expect(run.code).toBe(1);
+    expect(run.stderr.trim().split('\n')).toHaveLength(1);
+    expect(run.stderr).not.toMatch(/\bat \S+ \(/); // no stack
+    expect(run.stdout).toBe('');
+  }, 60_000);
 });

@@ -4,6 +4,7 @@ import { AdminCommandError, adminCommand } from './commands/admin.command';
 import { SeedCommandError, seedCommand } from './commands/seed.command';
 import { KeysCommandError, keysCommand } from './commands/keys.command';
 import { AuditCommandError, auditCommand } from './commands/audit.command';
+import { SourcesCommandError, sourcesCommand } from './commands/sources.command';
 import { ConfigError, DomainError } from '@app/common';
 import { SetupRequired } from './launcher/first-run';
 import { ServiceUnavailable } from './launcher/services';
@@ -20,6 +21,9 @@ const USAGE = `usage: npm run cli -- <command>
                                 real encryption path; prints {organizationId, members, seconds}
   keys rotate [--reencrypt]     rotate the key-encryption key; the worker re-wraps (and
                                 optionally re-encrypts) everything; shows a progress bar
+  sources backfill <sourceId>   import a source's whole change feed from the beginning; the
+                                worker imports, this shows a progress bar and prints the final
+                                status as JSON (exit 1 unless done)
   audit verify [--full]         recompute the audit hash chain and check signed checkpoints;
                                 exits 1 naming the first broken sequence number`;
 
@@ -41,6 +45,8 @@ async function main(argv: string[]): Promise<void> {
       return keysCommand(rest);
     case 'audit':
       return auditCommand(rest);
+    case 'sources':
+      return sourcesCommand(rest);
     default:
       throw new UsageError();
   }
@@ -56,6 +62,7 @@ main(process.argv.slice(2)).catch((error: unknown) => {
     error instanceof SeedCommandError ||
     error instanceof KeysCommandError ||
     error instanceof AuditCommandError ||
+    error instanceof SourcesCommandError ||
     error instanceof ServiceUnavailable ||
     error instanceof SetupRequired ||
     error instanceof ConfigError ||
