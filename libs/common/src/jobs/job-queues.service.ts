@@ -1,12 +1,15 @@
-import { Injectable, OnApplicationShutdown } from '@nestjs/common';
+import { Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
 import { Queue } from 'bullmq';
 import { AppConfig } from '../config/app-config';
 import { redisOptions } from '../redis/redis-connection';
 import { JOBS, QUEUE_NAMES, type JobName, type JobPayloads, type QueueName } from './job-catalog';
 
+const QUEUE_ERROR_LOG_INTERVAL_MS = 30_000;
+
 /** Producer side: enqueue a job by name with an id that deduplicates retries of the same request. */
 @Injectable()
 export class JobQueues implements OnApplicationShutdown {
+  private readonly logger = new Logger('JobQueues');
   private readonly queues = new Map<QueueName, Queue>();
   private readonly declaredSchedules = new Map<JobName, { payload: unknown; everyMs: number }>();
 
@@ -23,6 +26,20 @@ export class JobQueues implements OnApplicationShutdown {
       queue = new Queue(name, {
         connection: redisOptions(this.config.redis),
         prefix: JobQueues.prefix(this.config),
+      });
+      // Without a listener BullMQ prints every Redis connection error to stderr, past the redacted
+      // logger (one line per reconnect during an outage). The caller of an enqueue sees the error
+      // itself; the connection error is logged by class, once in a while.
+      let lastLogMs = 0;
+      queue.on('error', (error: Error & { code?: unknown }) => {
+        const nowMs = Date.now();
+        if (nowMs - lastLogMs < QUEUE_ERROR_LOG_INTERVAL_MS) return;
+        lastLogMs = nowMs;
+        const code = typeof error.code === 'string' ? error.code : undefined;
+        this.logger.warn(
+          { queue: name, error: error.name, code },
+          'queue connection error; BullMQ reconnects',
+        );
       });
       this.queues.set(name, queue);
     }
