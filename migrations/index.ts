@@ -14,6 +14,12 @@ import { Migration20261130140000_webhook_subscriptions } from './Migration202611
 import { Migration20261130150000_sources } from './Migration20261130150000_sources';
 import { Migration20261130163000_subscription_health } from './Migration20261130163000_subscription_health';
 import { Migration20261130170000_member_change_commit_order } from './Migration20261130170000_member_change_commit_order';
+import { Migration20261201000000_vendor_registry } from './Migration20261201000000_vendor_registry';
+import { Migration20261201010000_delivery_parking } from './Migration20261201010000_delivery_parking';
+import { Migration20261201020000_consents } from './Migration20261201020000_consents';
+import { Migration20261201030000_rights_requests } from './Migration20261201030000_rights_requests';
+import { Migration20261201040000_incidents } from './Migration20261201040000_incidents';
+import { Migration20261201050000_admin_registry } from './Migration20261201050000_admin_registry';
 
 export const migrationsList = [
   { name: 'Migration20261123000000_init', class: Migration20261123000000_init },
@@ -46,4 +52,10 @@ export const migrationsList = [
     name: 'Migration20261130170000_member_change_commit_order',
     class: Migration20261130170000_member_change_commit_order,
   },
+  { name: 'Migration20261201000000_vendor_registry', class: Migration20261201000000_vendor_registry },
+  { name: 'Migration20261201010000_delivery_parking', class: Migration20261201010000_delivery_parking },
+  { name: 'Migration20261201020000_consents', class: Migration20261201020000_consents },
+  { name: 'Migration20261201030000_rights_requests', class: Migration20261201030000_rights_requests },
+  { name: 'Migration20261201040000_incidents', class: Migration20261201040000_incidents },
+  { name: 'Migration20261201050000_admin_registry', class: Migration20261201050000_admin_registry },
 ];

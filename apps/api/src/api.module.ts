@@ -8,6 +8,8 @@ import { KeysModule } from '@app/keys';
 import { SyncModule } from '@app/sync';
 import { EPHI_LOG_KEYS, MembersModule } from '@app/members';
 import { VendorsModule } from '@app/vendors';
+import { ConsentModule } from '@app/consent';
+import { IncidentsModule } from '@app/incidents';
 import { GatewayModule } from './gateway/gateway.module';
 import { HealthModule } from './health/health.module';
 import { MetricsModule } from './metrics/metrics.module';
@@ -32,6 +34,8 @@ export class ApiModule {
         GatewayModule,
         KeysModule,
         SyncModule,
+        ConsentModule,
+        IncidentsModule,
         HealthModule,
         MetricsModule,
         ...(options.imports ?? []),

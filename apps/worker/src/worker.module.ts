@@ -6,6 +6,9 @@ import { CryptoModule } from '@app/crypto';
 import { KeysModule } from '@app/keys';
 import { IdempotencyJobsModule, OutboxJobsModule, PollingJobsModule, SyncModule } from '@app/sync';
 import { EPHI_LOG_KEYS, MembersModule } from '@app/members';
+import { ConsentModule } from '@app/consent';
+import { IncidentsModule } from '@app/incidents';
+import { VendorsModule } from '@app/vendors';
 import { JobsRunner } from './jobs/jobs-runner';
 
 /** The background process: BullMQ job handlers (key rotation, audit checkpoints, alert delivery). */
@@ -26,6 +29,9 @@ export class WorkerModule {
         IdempotencyJobsModule,
         OutboxJobsModule,
         PollingJobsModule,
+        VendorsModule,
+        ConsentModule,
+        IncidentsModule,
       ],
       providers: [JobsRunner],
     };

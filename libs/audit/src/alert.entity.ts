@@ -9,7 +9,12 @@ export type AlertType =
   | 'bulk_read_off_hours'
   | 'unusual_source_network'
   | 'audit_checkpoint_invalid'
-  | 'webhook_endpoint_disabled';
+  | 'webhook_endpoint_disabled'
+  // Issue 11: compliance workflows.
+  | 'baa_expiring'
+  | 'deliveries_parked'
+  | 'rights_request_overdue'
+  | 'sink_without_baa';
 export type AlertSeverity = 'low' | 'medium' | 'high' | 'critical';
 
 /** A security alert for compliance officers. `details` holds counts, ids and reasons: never values. */

@@ -32,6 +32,21 @@ export const ADMIN_SCOPES = [
   // Reconciliation cases: list them, and decide one (keep ours, take theirs, a new value).
   'admin:reconciliation:read',
   'admin:reconciliation:write',
+  // Suspend and reinstate a partner (takes effect on its next request).
+  'admin:partners:suspend',
+  // Consents, member rights requests, breach incidents, the de-identified export.
+  'admin:consents:read',
+  'admin:consents:write',
+  'admin:rights:read',
+  'admin:rights:write',
+  'admin:incidents:read',
+  'admin:incidents:write',
+  // Revoke a compromised client's credentials and tokens from an incident, at once.
+  'admin:incidents:contain',
+  'admin:exports:deidentified',
+  // List admin users; disable one and end its sessions.
+  'admin:admins:read',
+  'admin:admins:write',
 ] as const;
 export type AdminScope = (typeof ADMIN_SCOPES)[number];
 
@@ -71,6 +86,16 @@ export const ADMIN_ROLE_SCOPES: Record<AdminRole, readonly AdminScope[]> = {
     'admin:members:read',
     'admin:reconciliation:read',
     'admin:reconciliation:write',
+    'admin:partners:suspend',
+    'admin:consents:read',
+    'admin:consents:write',
+    'admin:rights:read',
+    'admin:rights:write',
+    'admin:incidents:read',
+    'admin:incidents:write',
+    'admin:incidents:contain',
+    'admin:exports:deidentified',
+    'admin:admins:read',
   ],
   operator: ['admin:queues', 'admin:alerts:read', 'admin:partners:read', 'admin:vendors:read'],
   security_admin: [
@@ -83,6 +108,11 @@ export const ADMIN_ROLE_SCOPES: Record<AdminRole, readonly AdminScope[]> = {
     'admin:alerts:write',
     'admin:queues',
     'admin:queues:write',
+    'admin:partners:suspend',
+    'admin:incidents:read',
+    'admin:incidents:contain',
+    'admin:admins:read',
+    'admin:admins:write',
   ],
 };
 

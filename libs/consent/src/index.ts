@@ -1,0 +1,2 @@
+export * from './consent.module';
+export * from './consent-observers';
