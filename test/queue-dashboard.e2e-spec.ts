@@ -56,6 +56,7 @@ describe('queue dashboard', () => {
     expect(list.body.queues.map((q: { name: string }) => q.name).sort()).toEqual([
       'alerts',
       'audit',
+      'compliance',
       'deliveries',
       'keys',
       'polling',
@@ -69,7 +70,7 @@ describe('queue dashboard', () => {
       'pause every queue',
       '/queues/pause',
       'queues.pause',
-      ['alerts', 'audit', 'deliveries', 'keys', 'polling', 'sync'],
+      ['alerts', 'audit', 'compliance', 'deliveries', 'keys', 'polling', 'sync'],
     ],
     ['empty the alerts queue', '/queues/alerts/empty', 'queues.empty', ['alerts']],
     ['clean completed audit jobs', '/queues/audit/clean/completed', 'queues.clean', ['audit']],

@@ -217,6 +217,7 @@ describe('sync health: per source and per subscription, in the API and in /metri
     expect(status.body).toEqual({
       status: 'active',
       disabledReason: null,
+      parkedDeliveries: 0,
       lastSuccessAt: null,
       lastFailureAt: waiting.failingSince,
       lagSeconds: Math.floor((clock.nowMs() - updatedAtMs) / 1000),
@@ -236,6 +237,7 @@ describe('sync health: per source and per subscription, in the API and in /metri
     expect(dead).toEqual({
       status: 'active',
       disabledReason: null,
+      parkedDeliveries: 0,
       lastSuccessAt: null,
       lastFailureAt: expect.any(String),
       lagSeconds: 0,
@@ -263,6 +265,7 @@ describe('sync health: per source and per subscription, in the API and in /metri
     expect(ok).toEqual({
       status: 'active',
       disabledReason: null,
+      parkedDeliveries: 0,
       lastSuccessAt: expect.any(String),
       lastFailureAt: null,
       lagSeconds: 0,

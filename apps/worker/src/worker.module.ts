@@ -4,11 +4,17 @@ import { AppConfig, Clock, CoreModule } from '@app/common';
 import { AuditJobsModule, AuditModule } from '@app/audit';
 import { CryptoModule } from '@app/crypto';
 import { KeysModule } from '@app/keys';
-import { IdempotencyJobsModule, OutboxJobsModule, PollingJobsModule, SyncModule } from '@app/sync';
+import {
+  DeliveriesJobsModule,
+  IdempotencyJobsModule,
+  OutboxJobsModule,
+  PollingJobsModule,
+  SyncModule,
+} from '@app/sync';
 import { EPHI_LOG_KEYS, MembersModule } from '@app/members';
-import { ConsentModule } from '@app/consent';
+import { ConsentModule, RightsJobsModule } from '@app/consent';
 import { IncidentsModule } from '@app/incidents';
-import { VendorsModule } from '@app/vendors';
+import { VendorsJobsModule, VendorsModule } from '@app/vendors';
 import { JobsRunner } from './jobs/jobs-runner';
 
 /** The background process: BullMQ job handlers (key rotation, audit checkpoints, alert delivery). */
@@ -28,9 +34,12 @@ export class WorkerModule {
         SyncModule,
         IdempotencyJobsModule,
         OutboxJobsModule,
+        DeliveriesJobsModule,
         PollingJobsModule,
         VendorsModule,
+        VendorsJobsModule,
         ConsentModule,
+        RightsJobsModule,
         IncidentsModule,
       ],
       providers: [JobsRunner],

@@ -12,3 +12,4 @@ export * from './query/audit-query.service';
 export * from './query/siem-formats';
 export * from './chain/audit-row';
 export * from './jobs/audit-jobs.module';
+export * from './sink-gate';

@@ -5,11 +5,14 @@ import { MikroOrmModule } from '@mikro-orm/nestjs';
 import { VendorsModule } from '@app/vendors';
 import { AdminTotpOwner, SigningKeysOwner } from './key-owners';
 import { ObjectAccessService } from './access/object-access.service';
+import { AdminAccountsService } from './admin/admin-accounts.service';
 import { AdminSessionController } from './admin/admin-session.controller';
 import { AdminRefreshToken, AdminSession } from './admin/admin-session.entity';
 import { AdminSessionsService } from './admin/admin-sessions.service';
 import { AdminUser } from './admin/admin-user.entity';
+import { AdminUsersController } from './admin/admin-users.controller';
 import { AdminUsersService } from './admin/admin-users.service';
+import { RegistryPages } from './admin/registry-pages';
 import { ApiKey } from './api-keys/api-key.entity';
 import { ApiKeysService } from './api-keys/api-keys.service';
 import { ClientsService } from './clients/clients.service';
@@ -18,6 +21,7 @@ import { Organization } from './organizations/organization.entity';
 import { OrganizationsController } from './organizations/organizations.controller';
 import { OrganizationsService } from './organizations/organizations.service';
 import { Partner } from './partners/partner.entity';
+import { PartnerRegistryService } from './partners/partner-registry.service';
 import { PartnersController } from './partners/partners.controller';
 import { PartnersService } from './partners/partners.service';
 import { ClientAuthenticationService } from './tokens/client-authentication.service';
@@ -49,6 +53,7 @@ import { TokenService } from './tokens/token.service';
     OrganizationsController,
     PartnersController,
     SigningKeysController,
+    AdminUsersController,
   ],
   providers: [
     OrganizationsService,
@@ -65,6 +70,9 @@ import { TokenService } from './tokens/token.service';
     ObjectAccessService,
     SigningKeysOwner,
     AdminTotpOwner,
+    RegistryPages,
+    PartnerRegistryService,
+    AdminAccountsService,
   ],
   exports: [
     ObjectAccessService,

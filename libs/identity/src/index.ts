@@ -6,6 +6,7 @@ export * from './access/object-access.service';
 export * from './access/authorize-scopes';
 export * from './organizations/organizations.service';
 export * from './partners/partners.service';
+export * from './clients/clients.service';
 export * from './admin/admin-users.service';
 export * from './admin/totp';
 export * from './tokens/signing-keys.service';

@@ -139,7 +139,12 @@ describe('MemberChangeFeed', () => {
     const { sut, changes, store, policy, cipher, audit } = setup();
     changes.page.mockResolvedValue([row('mbr_A', 2, ['email'], '1'), row('mbr_B', 2, ['email'], '2')]);
     store.findLiveMany.mockResolvedValue([stored('mbr_A'), stored('mbr_B')]);
-    policy.visibleCategories.mockResolvedValue(new Map());
+    policy.visibleCategories.mockResolvedValue(
+      new Map<string, DataCategory[]>([
+        ['mbr_A', ['contact']],
+        ['mbr_B', ['contact']],
+      ]),
+    );
     cipher.open.mockImplementation((m) =>
       m.id === 'mbr_A' ? Promise.reject(new IntegrityViolation()) : Promise.resolve(values),
     );
@@ -148,6 +153,40 @@ describe('MemberChangeFeed', () => {
     expect(page.changes.map((c) => c.memberId)).toEqual(['mbr_B']);
     expect(JSON.parse(page.nextCursor)).toMatchObject({ s: '2' });
     expect(audit.recordStandalone.mock.calls[0][0].resourceIds).toEqual(['mbr_B']);
+  });
+
+  it('leaves out the changes of a member without consent (a deletion too), and still moves past them', async () => {
+    const { sut, changes, store, policy, cipher, audit } = setup();
+    changes.page.mockResolvedValue([
+      row('mbr_A', 2, ['email'], '1'),
+      row('mbr_B', 2, ['email'], '2'),
+      { ...row('mbr_C', 3, ['email'], '3'), kind: 'deleted' },
+    ]);
+    store.findLiveMany.mockResolvedValue([stored('mbr_A'), stored('mbr_B')]);
+    // Only A has a consent in effect; B and C are hidden from this consent-requiring partner.
+    policy.visibleCategories.mockResolvedValue(
+      new Map<string, DataCategory[]>([
+        ['mbr_A', ['contact']],
+        ['mbr_B', []],
+        ['mbr_C', []],
+      ]),
+    );
+    const page = await sut.page(actor, {});
+    expect(page.changes.map((c) => c.memberId)).toEqual(['mbr_A']);
+    expect(policy.visibleCategories.mock.calls[0][2].map((m) => m.id)).toEqual(['mbr_A', 'mbr_B', 'mbr_C']);
+    expect(cipher.open).toHaveBeenCalledTimes(1);
+    expect(audit.recordStandalone.mock.calls[0][0].resourceIds).toEqual(['mbr_A']);
+    expect(JSON.parse(page.nextCursor)).toMatchObject({ s: '3' });
+  });
+
+  it('shows a member with an empty entry to a partner that needs no consent (envelope only)', async () => {
+    const { sut, changes, store, policy } = setup();
+    changes.page.mockResolvedValue([row('mbr_A', 2, ['email'], '1')]);
+    store.findLiveMany.mockResolvedValue([stored('mbr_A')]);
+    policy.visibleCategories.mockResolvedValue(new Map<string, DataCategory[]>([['mbr_A', []]]));
+    const page = await sut.page({ ...actor, principal: { ...principal, requiresConsent: false } }, {});
+    expect(page.changes.map((c) => c.memberId)).toEqual(['mbr_A']);
+    expect(page.changes[0].member).not.toHaveProperty('contact');
   });
 
   it("refuses another partner's cursor before reading anything", async () => {

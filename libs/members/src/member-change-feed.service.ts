@@ -3,14 +3,14 @@ import { AlertsService, AuditService, auditActor } from '@app/audit';
 import { DATA_CATEGORIES, type Actor, type DataCategory, type PartnerPrincipal } from '@app/common';
 import { SignedCursors } from '@app/crypto';
 import { fieldsOf, MEMBER_FIELDS, type MemberField } from './catalog/field-catalog';
-import { MemberAccessPolicy, partnerOf } from './member-access.policy';
+import { MemberAccessPolicy, memberShown, partnerOf } from './member-access.policy';
 import {
   changeFeedCursorState,
   changeFeedPositionOf,
   FEED_START,
   type ChangeFeedPosition,
 } from './member-change-cursor';
-import { MemberChangeFeedStore } from './member-change-feed.store';
+import { MemberChangeFeedStore, type FeedChangeRow } from './member-change-feed.store';
 import type { MemberChangeKind } from './member-change-observers';
 import { MemberCipher } from './member-cipher';
 import { IntegrityViolation, InvalidCursor } from './member.errors';
@@ -50,6 +50,12 @@ export function visibleChangeCategories(
   return DATA_CATEGORIES.filter((c) => touched.has(c) && visible.includes(c));
 }
 
+/** The distinct members of a page of changes, with their organizations. */
+function membersOf(rows: readonly FeedChangeRow[]): { id: string; organizationId: string }[] {
+  const members = new Map(rows.map((r) => [r.memberId, r.organizationId]));
+  return [...members].map(([id, organizationId]) => ({ id, organizationId }));
+}
+
 /**
  * The partner change feed over `member_change`: the committed changes of the partner's
  * organizations in commit-safe (tx, seq) order, each with the member's current projection under
@@ -84,10 +90,13 @@ export class MemberChangeFeed {
       [...new Set(page.map((r) => r.memberId))],
       readable.flatMap(fieldsOf),
     );
-    const visible = await this.policy.visibleCategories(principal, readable, stored);
+    // Asked for every member of the page, deleted ones too: a consent-requiring partner learns of a
+    // deletion only for a member it had consent for.
+    const visible = await this.policy.visibleCategories(principal, readable, membersOf(page));
     const documents = new Map<string, Record<string, unknown>>();
     const withheld: string[] = [];
     for (const member of stored) {
+      if (!memberShown(principal, visible.get(member.id))) continue;
       try {
         const values = await this.cipher.open(member);
         documents.set(member.id, projectMember(toRecord(member, values), visible.get(member.id) ?? []));
@@ -97,8 +106,9 @@ export class MemberChangeFeed {
       }
     }
 
+    // A change of a member hidden by consent is left out; the cursor still moves past it.
     const changes: FeedChange[] = page
-      .filter((row) => !withheld.includes(row.memberId))
+      .filter((row) => !withheld.includes(row.memberId) && memberShown(principal, visible.get(row.memberId)))
       .map((row) => {
         const member = documents.get(row.memberId) ?? null;
         return {

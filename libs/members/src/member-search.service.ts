@@ -38,6 +38,20 @@ export class MemberSearch {
 
   /** Disclosures of a member to partners over the last six years (§164.528), newest last, with partner names. */
   async disclosures(actor: Actor, memberId: string) {
+    const accounting = await this.accounting(memberId);
+    await this.audit.recordStandalone({
+      ...auditActor(actor),
+      action: 'member.disclosures',
+      resourceType: 'member',
+      resourceIds: [memberId],
+      outcome: 'success',
+      statusCode: 200,
+    });
+    return accounting;
+  }
+
+  /** The accounting itself, unaudited: for a caller that audits it with its own purpose (an access export). */
+  async accounting(memberId: string) {
     if (!(await this.store.exists(memberId))) throw new ResourceNotFound('member');
     const since = new Date(this.clock.nowMs() - SIX_YEARS_MS);
     const found = await this.auditQuery.disclosures(memberId, since);
@@ -51,14 +65,6 @@ export class MemberSearch {
         ),
       );
     }
-    await this.audit.recordStandalone({
-      ...auditActor(actor),
-      action: 'member.disclosures',
-      resourceType: 'member',
-      resourceIds: [memberId],
-      outcome: 'success',
-      statusCode: 200,
-    });
     return {
       memberId,
       since: since.toISOString(),

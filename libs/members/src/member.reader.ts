@@ -4,7 +4,7 @@ import type { Actor, PartnerPrincipal } from '@app/common';
 import { SignedCursors } from '@app/crypto';
 import { ObjectAccessService } from '@app/identity';
 import { fieldsOf } from './catalog/field-catalog';
-import { MemberAccessPolicy, partnerOf } from './member-access.policy';
+import { MemberAccessPolicy, memberShown, partnerOf } from './member-access.policy';
 import { MemberCipher } from './member-cipher';
 import { etagOf } from './member-etag';
 import { IntegrityViolation, InvalidCursor } from './member.errors';
@@ -54,6 +54,11 @@ export class MemberReader {
     return this.store.sourceOf(organizationId, memberId);
   }
 
+  /** The organization of a live member (null when there is none): an id, no ePHI, so not an audited read. */
+  async organizationOf(memberId: string): Promise<string | null> {
+    return (await this.store.findLive(memberId, []))?.organizationId ?? null;
+  }
+
   /** The member as this caller may see it; a member it may not see answers 404 like a missing one. */
   async get(actor: Actor, memberId: string): Promise<{ document: Record<string, unknown>; etag: string }> {
     const principal = partnerOf(actor);
@@ -61,8 +66,9 @@ export class MemberReader {
     const stored = await this.store.findLive(memberId, readable.flatMap(fieldsOf));
     await this.access.assertVisible(actor, 'member', memberId, stored);
     const member = stored!;
-    const categories =
-      (await this.policy.visibleCategories(principal, readable, [member])).get(member.id) ?? [];
+    const categories = (await this.policy.visibleCategories(principal, readable, [member])).get(member.id);
+    if (!memberShown(principal, categories))
+      return this.policy.refuseUnconsented(actor, 'member.read', memberId);
     const values = await this.cipher.open(member);
     await this.audit.recordStandalone({
       ...auditActor(actor),
@@ -104,10 +110,12 @@ export class MemberReader {
     const data: Record<string, unknown>[] = [];
     const withheld: string[] = [];
     for (const stored of page) {
+      // Left out, not shown empty: a member hidden by consent is not disclosed even by its id. The
+      // cursor below still moves past it.
+      const categories = visible.get(stored.id);
+      if (!memberShown(principal, categories)) continue;
       try {
-        data.push(
-          projectMember(toRecord(stored, await this.cipher.open(stored)), visible.get(stored.id) ?? []),
-        );
+        data.push(projectMember(toRecord(stored, await this.cipher.open(stored)), categories));
       } catch (error) {
         if (!(error instanceof IntegrityViolation)) throw error;
         withheld.push(stored.id);

@@ -81,7 +81,8 @@ function memberReadStatement(fields: readonly MemberField[]): PreparedStatement 
   return statement;
 }
 
-function toStored(row: Row, fields: readonly MemberField[]): StoredMember {
+/** A member row (its catalog columns among `fields`) as the cipher reads it; the export's snapshot reads the same rows. */
+export function toStored(row: Row, fields: readonly MemberField[]): StoredMember {
   const ciphertexts: Partial<Record<MemberField, Buffer>> = {};
   for (const field of fields) {
     const value = row[encryptedColumn(field)];

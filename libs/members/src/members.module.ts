@@ -9,7 +9,12 @@ import { MemberChangeFeedStore } from './member-change-feed.store';
 import { MemberChangeFeed } from './member-change-feed.service';
 import { MemberChangeObservers } from './member-change-observers';
 import { MemberCipher } from './member-cipher';
+import { MemberDeletionGuards } from './member-deletion-guards';
+import { MemberRecords } from './member-records.service';
+import { MemberDirectory } from './member-directory';
+import { MemberConsents } from './member-consents';
 import { MemberKeysOwner } from './member-keys.owner';
+import { MemberNotices } from './member-notices.service';
 import { MemberSearch } from './member-search.service';
 import { MemberReader } from './member.reader';
 import { MemberSealer } from './member.sealer';
@@ -19,10 +24,13 @@ import { MembersController } from './members.controller';
 import { MembersService } from './members.service';
 import { MemberBatchStore } from './synthetic/member-batch.store';
 import { MemberSeeder } from './synthetic/member-seeder';
+import { DeidentifiedExportController } from './deidentification/deidentified-export.controller';
+import { DeidentifiedExportService } from './deidentification/deidentified-export.service';
+import { MemberSnapshotStore } from './deidentification/member-snapshot.store';
 
 @Module({
   imports: [IdentityModule, VendorsModule],
-  controllers: [MembersController, AdminMembersController],
+  controllers: [MembersController, AdminMembersController, DeidentifiedExportController],
   providers: [
     MemberStore,
     MemberCipher,
@@ -33,11 +41,18 @@ import { MemberSeeder } from './synthetic/member-seeder';
     MembersService,
     MemberSearch,
     MemberKeysOwner,
+    MemberDirectory,
+    MemberSnapshotStore,
+    DeidentifiedExportService,
     MemberBatchStore,
     MemberSeeder,
     MemberChangeObservers,
     MemberChangeFeedStore,
     MemberChangeFeed,
+    MemberNotices,
+    MemberConsents,
+    MemberDeletionGuards,
+    MemberRecords,
   ],
   exports: [
     MembersService,
@@ -47,6 +62,10 @@ import { MemberSeeder } from './synthetic/member-seeder';
     MemberSeeder,
     MemberChangeObservers,
     MemberChangeFeed,
+    MemberNotices,
+    MemberConsents,
+    MemberDeletionGuards,
+    MemberRecords,
   ],
 })
 export class MembersModule {}

@@ -8,6 +8,7 @@ import { compileValidator } from './catalog/schema-validator';
 import { MemberAccessPolicy, partnerOf } from './member-access.policy';
 import { senderOf } from './member-change';
 import { etagOf } from './member-etag';
+import { MemberDeletionGuards } from './member-deletion-guards';
 import { IfMatchRequired, MemberAlreadyExists, VersionMismatch } from './member.errors';
 import { MemberWriter } from './member.writer';
 import { valuesFromGroups } from './projection';
@@ -38,6 +39,7 @@ export class MembersService {
     private readonly access: ObjectAccessService,
     private readonly audit: AuditService,
     private readonly clock: Clock,
+    private readonly deletionGuards: MemberDeletionGuards,
   ) {}
 
   async create(actor: Actor, body: unknown): Promise<{ id: string; version: number }> {
@@ -96,6 +98,7 @@ export class MembersService {
     if (!ifMatch) throw new IfMatchRequired();
     const values = valuesFromGroups({ preferences: validatePreferences(body) });
     await this.policy.requireCategories(actor, principal, 'member.preferences.replace', values);
+    await this.policy.requireConsentedWrite(actor, principal, 'member.preferences.replace', memberId, values);
     const now = this.clock.now();
     const result = await this.em
       .fork()
@@ -130,6 +133,8 @@ export class MembersService {
       const locked = await this.writer.lockForDeletion(em, memberId);
       const hidden = this.access.denial(actor, locked);
       if (hidden) return hidden;
+      // A legal hold (consent's guard) refuses here, before anything is shredded.
+      await this.deletionGuards.assertDeletable(em, locked!);
       await this.writer.delete(em, locked!, { sender: senderOf(actor), occurredAt: now, now });
       await this.audit.record(em, {
         ...auditActor(actor),

@@ -4,17 +4,26 @@ import {
   ArrayUnique,
   IsArray,
   IsDateString,
+  IsEmail,
   IsIn,
   IsOptional,
   IsString,
   Matches,
   MaxLength,
   MinLength,
+  ValidateIf,
   ValidateNested,
 } from 'class-validator';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { DATA_CATEGORIES, type DataCategory } from '@app/common';
-import { BAA_STATUSES, VENDOR_ROLES, type BaaStatus, type VendorRole } from './vendor.entity';
+import {
+  BAA_STATUSES,
+  SUBPROCESSOR_SERVICES,
+  VENDOR_ROLES,
+  type BaaStatus,
+  type SubprocessorService,
+  type VendorRole,
+} from './vendor.entity';
 
 export class BaaDto {
   @ApiProperty({ enum: BAA_STATUSES })
@@ -49,6 +58,27 @@ export class BaaDto {
   permittedCategories: DataCategory[];
 }
 
+/** Whom to notify of a breach: a business contact at the vendor, never a member's data. */
+export class BreachContactDto {
+  @ApiProperty({ maxLength: 200 })
+  @IsString()
+  // One printable line: it is shown in the inventory and exported as CSV.
+  @Matches(/^[^\p{Cc}]{1,200}$/u)
+  @MaxLength(200)
+  name: string;
+
+  @ApiProperty({ format: 'email', maxLength: 254 })
+  @IsEmail()
+  @MaxLength(254)
+  email: string;
+
+  @ApiPropertyOptional({ maxLength: 40, example: '+1 415 555 0100' })
+  @IsOptional()
+  @Matches(/^\+?[0-9 ().-]{3,40}$/)
+  @MaxLength(40)
+  phone?: string;
+}
+
 export class CreateVendorDto {
   @ApiProperty({ maxLength: 200 })
   @IsString()
@@ -59,6 +89,20 @@ export class CreateVendorDto {
   @ApiProperty({ enum: VENDOR_ROLES })
   @IsIn([...VENDOR_ROLES])
   role: VendorRole;
+
+  @ApiPropertyOptional({
+    enum: SUBPROCESSOR_SERVICES,
+    description: 'required for a subprocessor (what it does for us); refused for a partner',
+  })
+  @ValidateIf((dto: CreateVendorDto) => dto.role === 'subprocessor' || dto.service !== undefined)
+  @IsIn([...SUBPROCESSOR_SERVICES])
+  service?: SubprocessorService;
+
+  @ApiPropertyOptional({ type: BreachContactDto })
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => BreachContactDto)
+  breachContact?: BreachContactDto;
 
   @ApiProperty({ type: BaaDto })
   @ValidateNested()

@@ -3,3 +3,7 @@ export * from './vendors.service';
 export * from './vendor.entity';
 export * from './vendor.errors';
 export * from './baa';
+export * from './baa-change-listeners';
+export * from './baa-lifecycle';
+export * from './jobs/vendors-jobs.module';
+export * from './vendor-sink-gate';

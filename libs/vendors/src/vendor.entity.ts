@@ -5,6 +5,17 @@ export const VENDOR_ROLES = ['partner', 'subprocessor'] as const;
 export type VendorRole = (typeof VENDOR_ROLES)[number];
 export const BAA_STATUSES = ['draft', 'signed', 'expired', 'terminated'] as const;
 export type BaaStatus = (typeof BAA_STATUSES)[number];
+/** What a subprocessor does for us (partners' vendors have none). */
+export const SUBPROCESSOR_SERVICES = [
+  'cloud',
+  'logging',
+  'analytics',
+  'error_tracking',
+  'siem',
+  'kms',
+  'other',
+] as const;
+export type SubprocessorService = (typeof SUBPROCESSOR_SERVICES)[number];
 
 /** A business associate and its BAA: no ePHI leaves the service to a vendor without one in effect. */
 @Entity({ tableName: 'vendor' })
@@ -17,6 +28,23 @@ export class Vendor {
 
   @Enum({ items: [...VENDOR_ROLES], type: 'string' })
   role: VendorRole;
+
+  @Enum({ items: [...SUBPROCESSOR_SERVICES], type: 'string', nullable: true })
+  service?: SubprocessorService | null;
+
+  /** Whom to notify of a breach at or through this vendor: a business contact, never PHI. */
+  @Property({ type: 'string', length: 200, nullable: true })
+  breachContactName?: string | null;
+
+  @Property({ type: 'string', length: 254, nullable: true })
+  breachContactEmail?: string | null;
+
+  @Property({ type: 'string', length: 40, nullable: true })
+  breachContactPhone?: string | null;
+
+  /** The current version in `vendor_baa_version`; the columns below repeat its terms for the gate. */
+  @Property({ type: 'integer' })
+  baaVersion: number;
 
   @Enum({ items: [...BAA_STATUSES], type: 'string' })
   baaStatus: BaaStatus;

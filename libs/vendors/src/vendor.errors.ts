@@ -13,3 +13,24 @@ export class IncompleteBaa extends DomainError {
     super(reason);
   }
 }
+
+export class BaaTerminated extends DomainError {
+  readonly type = 'baa-terminated' as const;
+  constructor() {
+    super('The BAA is terminated; a terminated BAA is final. Register a new vendor for a new agreement.');
+  }
+}
+
+export class BaaTransitionInvalid extends DomainError {
+  readonly type = 'baa-transition-invalid' as const;
+  constructor(detail: string) {
+    super(detail);
+  }
+}
+
+export class BaaVersionMismatch extends DomainError {
+  readonly type = 'precondition-failed' as const;
+  constructor() {
+    super('If-Match does not match the current BAA version; read the vendor again.');
+  }
+}

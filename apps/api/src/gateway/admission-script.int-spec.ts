@@ -100,4 +100,23 @@ describe('admission script on real Redis', () => {
       outcomes.map((o) => ('denied' in o ? { denied: o.denied } : { hits: o.record.totalHits })),
     ).toEqual([{ hits: 1 }, { denied: false }, { hits: 1 }]);
   });
+
+  it('checks the token, client and partner entries in order and stops at a suspended partner', async () => {
+    const ip = counter('ip', 10);
+    const client = counter('client', 10);
+    const id = randomBytes(4).toString('hex');
+    const deny = (kind: string) => ({ kind: 'deny_list' as const, key: `${prefix}:${kind}:${id}` });
+    await redis.set(`${prefix}:denied:partner:${id}`, '1', 'EX', 60);
+    const outcomes = await sut([
+      ip,
+      deny('revoked-jti'),
+      deny('denied:client'),
+      deny('denied:partner'),
+      client,
+    ]);
+    expect(
+      outcomes.map((o) => ('denied' in o ? { denied: o.denied } : { hits: o.record.totalHits })),
+    ).toEqual([{ hits: 1 }, { denied: false }, { denied: false }, { denied: true }]);
+    expect(await redis.exists(client.hitKey)).toBe(0);
+  });
 });

@@ -13,8 +13,9 @@ import { RateLimitsService } from './rate-limits.service';
  *
  * A request whose partner token is in the verified-token cache asks Redis once: access is decided
  * locally first (recording nothing), then one script spends the per-IP budget, reads the deny list
- * and, if the request would pass, spends the client's budget; the outcomes are then applied in that
- * same order. Any other request (no cached token: no signature checked yet) spends the per-IP budget
+ * (the token, its client, its partner: one EXISTS each, stopping at the first that exists) and, if
+ * the request would pass, spends the client's budget; the outcomes are then applied in that same
+ * order. Any other request (no cached token: no signature checked yet) spends the per-IP budget
  * before authentication, so floods are cut off before any hashing.
  */
 @Injectable()
@@ -29,20 +30,27 @@ export class GatewayGuard implements CanActivate {
     const prepared = await this.access.prepareCached(context);
     if (!prepared) return this.admitStepByStep(context);
 
-    const steps: AdmissionStep[] = [
-      ...this.sourceCounters(context),
-      { kind: 'deny_list', key: prepared.denyListKey },
-    ];
+    const denySteps = prepared.denyList.map((entry) => ({ kind: 'deny_list' as const, key: entry.key }));
+    const steps: AdmissionStep[] = [...this.sourceCounters(context), ...denySteps];
     const client = prepared.admissible ? this.limits.counter('client', prepared.principal.id) : undefined;
     if (client) steps.push(client);
 
-    let revoked = false;
+    let settled = false;
+    let checked = 0;
     for (const outcome of await this.limits.admit(steps)) {
-      if ('record' in outcome) this.apply(context, outcome);
-      else revoked = outcome.denied;
+      if ('record' in outcome) {
+        this.apply(context, outcome);
+        continue;
+      }
       // The deny list's answer is acted on where the uncached path checks it: before the client limit.
-      if (outcome.step.kind === 'deny_list') await this.access.settle(context, prepared, revoked);
+      const entry = prepared.denyList[checked++];
+      if (outcome.denied || checked === denySteps.length) {
+        settled = true;
+        await this.access.settle(context, prepared, outcome.denied ? entry.reason : null);
+      }
     }
+    // Every path through the script either refused (thrown above) or reported the whole deny list.
+    if (!settled) await this.access.settle(context, prepared, null);
     return true;
   }
 

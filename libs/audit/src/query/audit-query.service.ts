@@ -40,6 +40,15 @@ function where(filter: AuditFilter): { sql: string; params: unknown[] } {
   return { sql: clauses.length ? clauses.join(' and ') : 'true', params };
 }
 
+/** Actions whose successful events disclosed member data to the event's client. */
+export const DISCLOSING_ACTIONS = ['member.read', 'member.list', 'member.deliver'] as const;
+
+/** What one client received in a window: the members (ids) and the data categories involved. */
+export interface ClientDisclosures {
+  memberIds: string[];
+  categories: string[];
+}
+
 export interface Disclosure {
   at: string;
   partnerId: string;
@@ -91,6 +100,33 @@ export class AuditQueryService {
   }
 
   /**
+   * Every member disclosed to one OAuth client in [from, to): successful reads and lists by the
+   * client (its change-feed pages are lists), and deliveries to the webhook subscriptions it
+   * registered (a delivery's event names the subscription as its client). For breach incidents.
+   */
+  async disclosedToClient(clientId: string, window: { from: Date; to: Date }): Promise<ClientDisclosures> {
+    const em = this.em.fork();
+    const params = [clientId, clientId, window.from, window.to];
+    const actions = DISCLOSING_ACTIONS.map((a) => `'${a}'`).join(', ');
+    const hits = `
+      with subscriptions as (
+        select unnest(resource_ids) as id from audit_event
+         where client_id = ? and action = 'webhook_subscription.create' and outcome = 'success')
+      select resource_ids, categories from audit_event
+       where (client_id = ? or (action = 'member.deliver' and client_id in (select id from subscriptions)))
+         and action in (${actions}) and outcome = 'success' and occurred_at >= ? and occurred_at < ?`;
+    const members = await em.execute<Array<{ id: string }>>(
+      `select distinct unnest(resource_ids) as id from (${hits}) h order by id`,
+      params,
+    );
+    const categories = await em.execute<Array<{ category: string }>>(
+      `select distinct unnest(categories) as category from (${hits}) h order by category`,
+      params,
+    );
+    return { memberIds: members.map((m) => m.id), categories: categories.map((c) => c.category) };
+  }
+
+  /**
    * §164.528 accounting of disclosures: each successful read of the member's data by a partner
    * within six years, with the categories it received and the purpose of use.
    */
@@ -108,5 +144,25 @@ export class AuditQueryService {
       purpose: r.purpose,
       action: r.action,
     }));
+  }
+
+  /**
+   * The partners that received any of `categories` of the member (a read, a list or change-feed
+   * page, a delivery) and by which actions: who must hear of an amendment (§164.526(c)(3)).
+   */
+  async recipients(
+    memberId: string,
+    categories: readonly string[],
+  ): Promise<Array<{ partnerId: string; actions: string[] }>> {
+    if (categories.length === 0) return [];
+    const rows = await this.em.fork().execute<Array<{ partner_id: string; actions: string[] }>>(
+      `select partner_id, array_agg(distinct action order by action) as actions from audit_event
+        where resource_ids @> array[?]::text[] and outcome = 'success' and partner_id is not null
+          and action in (${DISCLOSING_ACTIONS.map((d) => `'${d}'`).join(', ')})
+          and categories && array[${categories.map(() => '?').join(', ')}]::text[]
+        group by partner_id order by partner_id`,
+      [memberId, ...categories],
+    );
+    return rows.map((r) => ({ partnerId: r.partner_id, actions: r.actions }));
   }
 }

@@ -15,6 +15,8 @@ export interface PartnerPrincipal {
   requiresConsent: boolean;
   scopes: ReadonlySet<PartnerScope>;
   tokenId?: string;
+  /** Set for a member-scoped token (a wellness app acting for one member): its only object. */
+  memberId?: string;
 }
 
 /** A workforce user (compliance officer, operator, security admin). */

@@ -82,6 +82,8 @@ export class AppConfig {
   readonly devFallback: { embeddedPgPort: number; localRedisPort: number };
   /** Who may scrape /metrics: a bearer token (or the file holding it); none = the route answers 404. */
   readonly metrics: { token?: { value: string } | { file: string } };
+  /** The BAA registry's vendor ids of the sinks the service sends to (the subprocessor gate). */
+  readonly subprocessors: { siemVendorId?: string; logSinkVendorId?: string; kmsVendorId?: string };
   /** Outbound deliveries to partner subscriptions; the two test-only switches are refused in production. */
   readonly deliveries: {
     retryScheduleSeconds: number[];
@@ -162,6 +164,11 @@ export class AppConfig {
       concurrency: env.DELIVERY_CONCURRENCY,
       allowLoopback: env.DELIVERY_ALLOW_LOOPBACK,
       caFile: env.DELIVERY_CA_FILE ? resolve(env.DELIVERY_CA_FILE) : undefined,
+    };
+    this.subprocessors = {
+      siemVendorId: env.SIEM_VENDOR_ID,
+      logSinkVendorId: env.LOG_SINK_VENDOR_ID,
+      kmsVendorId: env.KMS_VENDOR_ID,
     };
     this.metrics = {
       token: env.METRICS_TOKEN

@@ -44,6 +44,9 @@ const HttpsInProduction = () =>
     },
   });
 
+/** A vendor id of the BAA registry (`newId('vendor')`). */
+const VENDOR_ID = /^vnd_[0-9A-HJKMNP-TV-Z]{26}$/;
+
 /** A test-only switch: set (true, or any value) it stops a production process at boot. */
 const NotInProduction = () =>
   ValidateBy({
@@ -455,6 +458,32 @@ export class EnvironmentVariables {
   @IsString()
   @NotInProduction()
   DELIVERY_CA_FILE?: string;
+
+  /**
+   * The registered vendor (BAA registry) behind each sink the service sends to: the SIEM receiving
+   * security webhooks, the log collector, the KMS. Alerts go to the SIEM only while its vendor's BAA
+   * is in effect. Required in production when the sink is configured (a SIEM webhook; a KMS or
+   * Vault key provider); the log collector is outside this configuration, so its id is optional.
+   */
+  @ValidateIf(
+    (env: EnvironmentVariables) =>
+      env.SIEM_VENDOR_ID !== undefined || (env.NODE_ENV === 'production' && !!env.SECURITY_WEBHOOK_URL),
+  )
+  @IsDefined({ message: 'is required in production when SECURITY_WEBHOOK_URL is set' })
+  @Matches(VENDOR_ID, { message: 'must be a vendor id (vnd_ + 26 characters)' })
+  SIEM_VENDOR_ID?: string;
+
+  @IsOptional()
+  @Matches(VENDOR_ID, { message: 'must be a vendor id (vnd_ + 26 characters)' })
+  LOG_SINK_VENDOR_ID?: string;
+
+  @ValidateIf(
+    (env: EnvironmentVariables) =>
+      env.KMS_VENDOR_ID !== undefined || (env.NODE_ENV === 'production' && env.KEY_PROVIDER !== 'local'),
+  )
+  @IsDefined({ message: 'is required in production when KEY_PROVIDER is aws-kms or vault-transit' })
+  @Matches(VENDOR_ID, { message: 'must be a vendor id (vnd_ + 26 characters)' })
+  KMS_VENDOR_ID?: string;
 }
 
 export class ConfigError extends Error {}

@@ -27,6 +27,8 @@ export const PROBLEM_TYPES = {
   'idempotency-key-reused': { status: 422, title: 'The Idempotency-Key was used for a different request' },
   'precondition-required': { status: 428, title: 'This request must be conditional (send If-Match)' },
   'baa-required': { status: 403, title: 'No Business Associate Agreement in effect covers this disclosure' },
+  'baa-terminated': { status: 422, title: 'The BAA is terminated; a terminated BAA cannot change' },
+  'baa-transition-invalid': { status: 422, title: 'The BAA cannot move to that status or those terms' },
   'integrity-violation': { status: 500, title: 'Stored data failed an integrity check' },
   'payload-too-large': { status: 413, title: 'The request body is too large' },
   'uri-too-long': { status: 414, title: 'The request URI or a path segment is too long' },
@@ -36,6 +38,13 @@ export const PROBLEM_TYPES = {
     status: 422,
     title: 'The webhook URL must be https and reach only public addresses',
   },
+  // Member rights requests (issue 11).
+  'rights-request-transition': {
+    status: 409,
+    title: "The rights request's kind and status do not allow this action",
+  },
+  'legal-hold': { status: 409, title: 'The member is under a legal hold and cannot be deleted' },
+  'export-link-gone': { status: 410, title: 'The export link was already used or has expired' },
   'rate-limited': { status: 429, title: 'Too many requests' },
   'request-header-fields-too-large': { status: 431, title: 'The request headers are too large' },
   'request-timeout': { status: 408, title: 'The request was not received in time' },

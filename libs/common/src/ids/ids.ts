@@ -32,6 +32,7 @@ export const ID_PREFIXES = {
   session: 'ses',
   alert: 'alr',
   rotation: 'rot',
+  consent: 'cns',
 } as const;
 
 export type IdKind = keyof typeof ID_PREFIXES;

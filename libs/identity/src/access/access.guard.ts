@@ -15,6 +15,7 @@ import {
 import { ApiKeysService } from '../api-keys/api-keys.service';
 import { AuthenticationFailed } from '../identity.errors';
 import { PartnersService } from '../partners/partners.service';
+import { RevocationService, type DenyListEntry } from '../tokens/revocation.service';
 import { authorizeScopes } from './authorize-scopes';
 import { JwtStrategy } from './jwt.strategy';
 
@@ -47,10 +48,10 @@ function reasonOf(info: unknown): string {
 
 /**
  * Access decided for a request with a cached partner token, all but the deny-list check, with nothing
- * recorded yet. `admissible` when the request passes if the token is not revoked: only then may the
- * client's rate-limit budget be spent on it.
+ * recorded yet. `admissible` when the request passes if none of the deny-list entries (the token, its
+ * client, its partner) exists: only then may the client's rate-limit budget be spent on it.
  */
-export type PreparedAccess = { denyListKey: string } & (
+export type PreparedAccess = { denyList: DenyListEntry[] } & (
   | { admissible: true; principal: PartnerPrincipal; refusal?: undefined; failure?: undefined }
   | { admissible: false; principal: PartnerPrincipal; refusal: string; failure?: undefined }
   | { admissible: false; principal?: undefined; refusal?: undefined; failure: AuthenticationFailed }
@@ -72,6 +73,7 @@ export class AccessGuard implements CanActivate {
     private readonly audit: AuditService,
     private readonly alerts: AlertsService,
     private readonly jwt: JwtStrategy,
+    private readonly revocations: RevocationService,
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
@@ -104,20 +106,26 @@ export class AccessGuard implements CanActivate {
     if (request.headers['x-api-key'] !== undefined || !request.headers.authorization) return undefined;
     const resolved = await this.jwt.resolveCachedPartner(request);
     if (!resolved) return undefined;
-    const { denyListKey, principal } = resolved;
-    if (!principal)
-      return { denyListKey, admissible: false, failure: asAuthenticationFailure(resolved.error) };
+    const { denyList, principal } = resolved;
+    if (!principal) return { denyList, admissible: false, failure: asAuthenticationFailure(resolved.error) };
     const refusal = authorizeScopes(principal, this.requiredScopes(context));
     return refusal
-      ? { denyListKey, admissible: false, principal, refusal }
-      : { denyListKey, admissible: true, principal };
+      ? { denyList, admissible: false, principal, refusal }
+      : { denyList, admissible: true, principal };
   }
 
-  /** Second half: told whether the token is on the deny list, refuses or admits as canActivate would. */
-  async settle(context: ExecutionContext, prepared: PreparedAccess, revoked: boolean): Promise<void> {
+  /**
+   * Second half: told which deny-list entry exists (its reason) or null, refuses or admits as
+   * canActivate would.
+   */
+  async settle(
+    context: ExecutionContext,
+    prepared: PreparedAccess,
+    denied: DenyListEntry['reason'] | null,
+  ): Promise<void> {
     const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
-    // A revoked token is refused as such whatever else is wrong, as the uncached path checks it first.
-    const failure = revoked ? new AuthenticationFailed('token_revoked') : prepared.failure;
+    // A denied token is refused as such whatever else is wrong, as the uncached path checks it first.
+    const failure = denied ? new AuthenticationFailed(denied) : prepared.failure;
     if (failure) {
       await this.recordFailure(request, failure.reason);
       throw failure;
@@ -162,8 +170,12 @@ export class AccessGuard implements CanActivate {
     if (typeof apiKey === 'string') {
       if (request.headers.authorization) throw new AuthenticationFailed('two_credentials');
       const key = await this.apiKeys.authenticate(apiKey, request.ip);
-      const partner = await this.partners.get(key.partnerId);
-      if (partner.status !== 'active') throw new AuthenticationFailed('partner_suspended');
+      // The key was read from the database just now; the partner is cached, so its deny marker is asked.
+      const [partner, denied] = await Promise.all([
+        this.partners.get(key.partnerId),
+        this.revocations.deniedBy(this.revocations.entriesFor({ partnerId: key.partnerId })),
+      ]);
+      if (denied || partner.status !== 'active') throw new AuthenticationFailed('partner_suspended');
       const principal: PartnerPrincipal = {
         kind: 'api_key',
         id: key.id,

@@ -28,8 +28,9 @@ import { ClientsService } from '../clients/clients.service';
 import { AuthenticationFailed } from '../identity.errors';
 import { PartnersService } from '../partners/partners.service';
 import { peerCertificateThumbprint } from '../tokens/peer-certificate';
-import { RevocationService } from '../tokens/revocation.service';
+import { RevocationService, type DenyListEntry } from '../tokens/revocation.service';
 import { SigningKeysService } from '../tokens/signing-keys.service';
+import { memberTokenRouteScopes } from './object-access';
 import { VerifiedTokenCache, verifiedTokenKey } from './verified-token-cache';
 
 interface AccessTokenClaims {
@@ -44,6 +45,8 @@ interface AccessTokenClaims {
   amr?: string[];
   email?: string;
   cnf?: { 'x5t#S256'?: string };
+  /** A member-scoped token's one member (item 7). */
+  mbr?: string;
 }
 
 const MFA_AMR = ['mfa', 'otp', 'hwk', 'swk', 'sc'];
@@ -65,7 +68,7 @@ function pemOf(key: KeyObject): string {
 }
 
 /** A cached partner token's principal (or why it is refused), short of the deny-list check. */
-export type CachedPartnerResolution = { denyListKey: string } & (
+export type CachedPartnerResolution = { denyList: DenyListEntry[] } & (
   { principal: PartnerPrincipal; error?: undefined } | { principal?: undefined; error: unknown }
 );
 
@@ -161,11 +164,14 @@ export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
     if (!rawToken) return undefined;
     const claims = await this.cachedClaims(verifiedTokenKey(rawToken));
     if (!claims?.jti || this.audienceOf(claims) !== 'partner') return undefined;
-    const denyListKey = this.revocations.keyFor(claims.jti);
+    // The token, its client and its partner: suspension and revocation bite before the caches expire.
+    const denyList = (partnerId?: string) =>
+      this.revocations.entriesFor({ jti: claims.jti, clientId: claims.sub, partnerId });
     try {
-      return { denyListKey, principal: await this.partnerFromClaims(request, claims, claims.jti) };
+      const principal = await this.partnerFromClaims(request, claims, claims.jti);
+      return { denyList: denyList(principal.partnerId), principal };
     } catch (error) {
-      return { denyListKey, error };
+      return { denyList: denyList(), error };
     }
   }
 
@@ -266,8 +272,13 @@ export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
     request: FastifyRequest,
     claims: AccessTokenClaims,
   ): Promise<PartnerPrincipal> {
-    if (!claims.jti || (await this.revocations.isRevoked(claims.jti)))
-      throw new AuthenticationFailed('token_revoked');
+    if (!claims.jti) throw new AuthenticationFailed('token_revoked');
+    // One Redis read for the token's, the client's and the partner's deny entries (the client is cached).
+    const client = await this.clients.findActive(claims.sub);
+    const denied = await this.revocations.deniedBy(
+      this.revocations.entriesFor({ jti: claims.jti, clientId: claims.sub, partnerId: client?.partnerId }),
+    );
+    if (denied) throw new AuthenticationFailed(denied);
     return this.partnerFromClaims(request, claims, claims.jti);
   }
 
@@ -295,8 +306,14 @@ export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
       categories: partner.categories,
       purpose: partner.purpose,
       requiresConsent: partner.requiresConsent,
-      scopes: new Set(granted as PartnerScope[]),
+      // A member-scoped token holds its scopes only on its member's route (403 elsewhere).
+      scopes: new Set(
+        (claims.mbr
+          ? memberTokenRouteScopes(granted, { method: request.method, route: request.routeOptions?.url })
+          : granted) as PartnerScope[],
+      ),
       tokenId,
+      ...(claims.mbr ? { memberId: claims.mbr } : {}),
     };
   }
 

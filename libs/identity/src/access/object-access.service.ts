@@ -1,23 +1,47 @@
 import { Injectable } from '@nestjs/common';
 import { AuditService, auditActor } from '@app/audit';
 import { type Actor, ResourceNotFound } from '@app/common';
-import { partnerMaySeeOrganization } from './object-access';
+import { partnerMaySeeMember, partnerMaySeeOrganization } from './object-access';
 
 export interface OwnedResource {
   id: string;
   organizationId: string;
 }
 
-/** Why a resource is hidden from a caller; both answer the same 404. */
-export type ObjectDenial = 'not_found' | 'organization_not_linked';
+/** Why a resource is hidden from a caller; all answer the same 404. */
+export type ObjectDenial = 'not_found' | 'organization_not_linked' | 'outside_member_scope';
+
+/**
+ * A live member's organization, or null when there is none (ids only, no ePHI). The members lib
+ * registers it at start, so identity can vet a member-scoped token request without reading
+ * members' tables or importing that lib.
+ */
+export type MemberOrganizationLookup = (memberId: string) => Promise<string | null>;
 
 /**
  * The reusable BOLA gate for every member route: a member of an organization the partner is not
- * linked to answers exactly like a missing one (404), and the refusal is audited.
+ * linked to, or other than a member-scoped token's member, answers exactly like a missing one
+ * (404), and the refusal is audited.
  */
 @Injectable()
 export class ObjectAccessService {
+  private memberOrganization?: MemberOrganizationLookup;
+
   constructor(private readonly audit: AuditService) {}
+
+  useMemberLookup(lookup: MemberOrganizationLookup): void {
+    if (this.memberOrganization) throw new Error('a member lookup is already registered');
+    this.memberOrganization = lookup;
+  }
+
+  /** Whether a partner linked to `organizationIds` may see this member; unknown and unlinked are both denied. */
+  async memberDenial(organizationIds: readonly string[], memberId: string): Promise<ObjectDenial | null> {
+    // Fail closed: a process without the members lib vets no member.
+    if (!this.memberOrganization) throw new Error('no member lookup registered');
+    const organizationId = await this.memberOrganization(memberId);
+    if (organizationId === null) return 'not_found';
+    return organizationIds.includes(organizationId) ? null : 'organization_not_linked';
+  }
 
   /** Reads and refusals outside a transaction: checks, and audits and throws a refusal. */
   async assertVisible(
@@ -38,9 +62,9 @@ export class ObjectAccessService {
     if (!found) return 'not_found';
     const principal = actor.principal;
     if (principal?.kind === 'admin') return null;
-    return principal && partnerMaySeeOrganization(principal, found.organizationId)
-      ? null
-      : 'organization_not_linked';
+    if (!principal || !partnerMaySeeOrganization(principal, found.organizationId))
+      return 'organization_not_linked';
+    return partnerMaySeeMember(principal, found.id) ? null : 'outside_member_scope';
   }
 
   /** Audits a refusal and answers it as a missing resource. */

@@ -2,7 +2,12 @@ import { mock } from 'jest-mock-extended';
 import { AuditService } from '@app/audit';
 import { type Actor, type AdminPrincipal, type PartnerPrincipal, ResourceNotFound } from '@app/common';
 import { ObjectAccessService } from './object-access.service';
-import { partnerMaySeeOrganization, visibleOrganizations } from './object-access';
+import {
+  memberTokenRouteScopes,
+  partnerMaySeeMember,
+  partnerMaySeeOrganization,
+  visibleOrganizations,
+} from './object-access';
 
 const partner: PartnerPrincipal = {
   kind: 'partner_client',
@@ -40,6 +45,29 @@ describe('partnerMaySeeOrganization', () => {
   it('restricts partners to their organizations and leaves admins unrestricted', () => {
     expect(visibleOrganizations(partner)).toEqual(['org_LINKED']);
     expect(visibleOrganizations(admin)).toBeNull();
+  });
+});
+
+describe('member-scoped principals', () => {
+  const scoped: PartnerPrincipal = { ...partner, partnerType: 'wellness_app', memberId: 'mbr_A' };
+
+  it('sees its own member only; an unscoped principal is not narrowed', () => {
+    expect(partnerMaySeeMember(scoped, 'mbr_A')).toBe(true);
+    expect(partnerMaySeeMember(scoped, 'mbr_B')).toBe(false);
+    expect(partnerMaySeeMember(partner, 'mbr_B')).toBe(true);
+  });
+
+  it.each([
+    ['GET', '/api/v1/members/:memberId', ['members:read']],
+    ['GET', '/api/v1/members', []],
+    ['GET', '/api/v1/changes', []],
+    ['HEAD', '/api/v1/members/:memberId', []],
+    ['PUT', '/api/v1/members/:memberId/preferences', []],
+    ['DELETE', '/api/v1/members/:memberId', []],
+    ['POST', '/api/v1/webhook-subscriptions', []],
+    ['GET', undefined, []],
+  ])('holds its scopes on %s %s: %j', (method, route, expected) => {
+    expect(memberTokenRouteScopes(['members:read'], { method, route })).toEqual(expected);
   });
 });
 
@@ -89,6 +117,35 @@ describe('ObjectAccessService', () => {
       'organization_not_linked',
     );
     expect(audit.recordStandalone).not.toHaveBeenCalled();
+  });
+
+  it("answers another member than a member-scoped token's own like a missing one, and audits why", async () => {
+    const scoped: Actor = { principal: { ...partner, memberId: 'mbr_OWN' }, request };
+    expect(sut.denial(scoped, { id: 'mbr_OWN', organizationId: 'org_LINKED' })).toBeNull();
+    expect(sut.denial(scoped, { id: 'mbr_OWN', organizationId: 'org_OTHER' })).toBe(
+      'organization_not_linked',
+    );
+    await expect(
+      sut.assertVisible(scoped, 'member', 'mbr_SIBLING', { id: 'mbr_SIBLING', organizationId: 'org_LINKED' }),
+    ).rejects.toBeInstanceOf(ResourceNotFound);
+    expect(audit.recordStandalone).toHaveBeenCalledWith(
+      expect.objectContaining({
+        outcome: 'denied',
+        reason: 'outside_member_scope',
+        resourceIds: ['mbr_SIBLING'],
+      }),
+    );
+  });
+
+  it('vets a member for a token request through the registered lookup: unknown and unlinked both denied', async () => {
+    const lookup = new ObjectAccessService(audit);
+    await expect(lookup.memberDenial(['org_LINKED'], 'mbr_1')).rejects.toThrow('no member lookup');
+    const organizations: Record<string, string> = { mbr_1: 'org_LINKED', mbr_2: 'org_OTHER' };
+    lookup.useMemberLookup((id) => Promise.resolve(organizations[id] ?? null));
+    await expect(lookup.memberDenial(['org_LINKED'], 'mbr_1')).resolves.toBeNull();
+    await expect(lookup.memberDenial(['org_LINKED'], 'mbr_2')).resolves.toBe('organization_not_linked');
+    await expect(lookup.memberDenial(['org_LINKED'], 'mbr_3')).resolves.toBe('not_found');
+    expect(() => lookup.useMemberLookup(() => Promise.resolve(null))).toThrow('already registered');
   });
 
   it('lets an admin principal read any organization', async () => {

@@ -204,6 +204,15 @@ export class AdminSessionsService {
       );
   }
 
+  /** Ends every live session of an admin (disabled): its access and refresh tokens fail at once. */
+  async revokeAllOf(adminUserId: string, reason: string): Promise<number> {
+    const sessions = await this.em
+      .fork()
+      .find(AdminSession, { adminUserId, status: 'active' }, { fields: ['id'] });
+    for (const session of sessions) await this.revoke(session.id, reason);
+    return sessions.length;
+  }
+
   private async markActive(sessionId: string): Promise<void> {
     await this.redis.set(
       this.sessionKey(sessionId, 'activity'),

@@ -25,4 +25,13 @@ export class AdminUser {
 
   @Property({ type: 'Date', columnType: 'timestamptz' })
   createdAt: Date;
+
+  @Property({ type: 'Date', columnType: 'timestamptz', nullable: true })
+  disabledAt?: Date | null;
+
+  @Property({ type: 'string', length: 40, nullable: true })
+  disabledBy?: string | null;
+
+  @Property({ type: 'string', length: 200, nullable: true })
+  disableReason?: string | null;
 }

@@ -32,4 +32,10 @@ export class ApiKey {
 
   @Property({ type: 'Date', columnType: 'timestamptz', nullable: true })
   revokedAt?: Date | null;
+
+  @Property({ type: 'string', length: 40, nullable: true })
+  revokedBy?: string | null;
+
+  @Property({ type: 'string', length: 200, nullable: true })
+  revokeReason?: string | null;
 }

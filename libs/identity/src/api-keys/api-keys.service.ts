@@ -11,9 +11,11 @@ import {
   randomBase32,
   ResourceNotFound,
 } from '@app/common';
+import { AUDITED_REASON_LENGTH, auditedChanger, changedBy } from '../admin/registry-change';
 import { AuthenticationFailed, InvalidRegistration } from '../identity.errors';
 import { PartnersService } from '../partners/partners.service';
 import { ApiKey } from './api-key.entity';
+import { apiKeyStatus, type ApiKeyStatus } from './api-key-status';
 import { ipAllowed, parseCidr } from './cidr';
 import type { CreateApiKeyDto } from './create-api-key.dto';
 
@@ -23,6 +25,18 @@ const KEY_FORMAT = /^msk_([0-9A-HJKMNP-TV-Z]{12})_([A-Za-z0-9_-]{43})$/;
 
 function sha256(value: string): Buffer {
   return createHash('sha256').update(value).digest();
+}
+
+/** An API key as admins see it: nothing derived from the key itself (no prefix, no hash). */
+export interface ApiKeySummary {
+  id: string;
+  partnerId: string;
+  scopes: string[];
+  allowedCidrs: string[];
+  status: ApiKeyStatus;
+  createdAt: string;
+  expiresAt: string | null;
+  revokedAt: string | null;
 }
 
 @Injectable()
@@ -110,6 +124,53 @@ export class ApiKeysService {
       });
     });
     return { id, key };
+  }
+
+  /**
+   * Ends a key at once: keys are checked against the database on every request (no cache). Repeating
+   * it changes nothing and records nothing; a key of another partner answers 404.
+   */
+  async revoke(partnerId: string, keyId: string, reason: string, actor: Actor): Promise<ApiKeySummary> {
+    return this.em.fork().transactional(async (em) => {
+      const changed = await em.nativeUpdate(
+        ApiKey,
+        { id: keyId, partnerId, revokedAt: null },
+        { revokedAt: this.clock.now(), revokedBy: changedBy(actor), revokeReason: reason },
+      );
+      const key = await em.findOne(ApiKey, { id: keyId, partnerId });
+      if (!key) throw new ResourceNotFound('API key');
+      if (changed > 0) {
+        await this.audit.record(em, {
+          ...auditedChanger(actor),
+          action: 'api_key.revoke',
+          resourceType: 'api_key',
+          resourceIds: [keyId, partnerId],
+          outcome: 'success',
+          statusCode: 200,
+          reason: reason.slice(0, AUDITED_REASON_LENGTH),
+        });
+      }
+      return this.summaryOf(key);
+    });
+  }
+
+  /** A partner's keys, oldest first (a partner holds a handful; rotation adds one at a time). */
+  async ofPartner(partnerId: string): Promise<ApiKeySummary[]> {
+    const rows = await this.em.fork().find(ApiKey, { partnerId }, { orderBy: { id: 'asc' }, limit: 500 });
+    return rows.map((row) => this.summaryOf(row));
+  }
+
+  private summaryOf(key: ApiKey): ApiKeySummary {
+    return {
+      id: key.id,
+      partnerId: key.partnerId,
+      scopes: [...key.scopes],
+      allowedCidrs: [...key.allowedCidrs],
+      status: apiKeyStatus(key, this.clock.now()),
+      createdAt: key.createdAt.toISOString(),
+      expiresAt: key.expiresAt ? key.expiresAt.toISOString() : null,
+      revokedAt: key.revokedAt ? key.revokedAt.toISOString() : null,
+    };
   }
 
   /**

@@ -3,9 +3,11 @@ import { Injectable } from '@nestjs/common';
 import { EntityManager } from '@mikro-orm/postgresql';
 import * as argon2 from 'argon2';
 import { AuditService, auditActor } from '@app/audit';
-import { Actor, Clock, INTEGRATION_TYPE_SCOPES, newId } from '@app/common';
+import { Actor, Clock, INTEGRATION_TYPE_SCOPES, newId, ResourceNotFound } from '@app/common';
+import { AUDITED_REASON_LENGTH, auditedChanger, changedBy } from '../admin/registry-change';
 import { InvalidRegistration } from '../identity.errors';
 import { PartnersService } from '../partners/partners.service';
+import { RevocationService } from '../tokens/revocation.service';
 import type { CreateClientDto } from './create-client.dto';
 import { jwksProblem } from './jwks-validation';
 import { OAuthClient } from './oauth-client.entity';
@@ -20,6 +22,31 @@ export const ARGON2_OPTIONS = {
 
 const CACHE_TTL_MS = 30_000;
 
+/** A client as admins see it: never its secret or hash. */
+export interface ClientSummary {
+  id: string;
+  partnerId: string;
+  authMethod: OAuthClient['authMethod'];
+  scopes: string[];
+  certificateThumbprint: string | null;
+  status: OAuthClient['status'];
+  createdAt: string;
+  revokedAt: string | null;
+}
+
+export function clientSummaryOf(client: OAuthClient): ClientSummary {
+  return {
+    id: client.id,
+    partnerId: client.partnerId,
+    authMethod: client.authMethod,
+    scopes: [...client.scopes],
+    certificateThumbprint: client.certificateThumbprint ?? null,
+    status: client.status,
+    createdAt: client.createdAt.toISOString(),
+    revokedAt: client.revokedAt ? client.revokedAt.toISOString() : null,
+  };
+}
+
 @Injectable()
 export class ClientsService {
   private readonly cache = new Map<string, { client: OAuthClient | null; until: number }>();
@@ -29,6 +56,7 @@ export class ClientsService {
     private readonly audit: AuditService,
     private readonly clock: Clock,
     private readonly partners: PartnersService,
+    private readonly revocations: RevocationService,
   ) {}
 
   async create(
@@ -77,6 +105,82 @@ export class ClientsService {
       });
     });
     return clientSecret ? { clientId, clientSecret } : { clientId };
+  }
+
+  /**
+   * Revokes a client wherever it belongs (incidents name a client, not its partner): its tokens fail
+   * on their next request in every API process and the token endpoint refuses it. The deny marker
+   * goes in before the commit and is taken back if the commit fails, so a crash in between still
+   * denies (the marker outlives the 30 s caches that may hold the client as active). Repeating it
+   * changes nothing and records nothing.
+   */
+  async revoke(
+    clientId: string,
+    actor: Actor,
+    reason: string,
+  ): Promise<{ partnerId: string; alreadyRevoked: boolean }> {
+    const client = await this.em.fork().findOne(OAuthClient, { id: clientId });
+    if (!client) throw new ResourceNotFound('client');
+    if (client.status === 'revoked') return { partnerId: client.partnerId, alreadyRevoked: true };
+    await this.revocations.denyClient(clientId);
+    let revoked: boolean;
+    try {
+      revoked = await this.em.fork().transactional(async (em) => {
+        const changed = await em.nativeUpdate(
+          OAuthClient,
+          { id: clientId, status: 'active' },
+          {
+            status: 'revoked',
+            revokedAt: this.clock.now(),
+            revokedBy: changedBy(actor),
+            revokeReason: reason,
+          },
+        );
+        if (changed === 0) return false;
+        await this.audit.record(em, {
+          ...auditedChanger(actor),
+          action: 'client.revoke',
+          resourceType: 'oauth_client',
+          resourceIds: [clientId, client.partnerId],
+          outcome: 'success',
+          statusCode: 200,
+          reason: reason.slice(0, AUDITED_REASON_LENGTH),
+        });
+        return true;
+      });
+    } catch (error) {
+      await this.revocations.allowClient(clientId).catch(() => undefined);
+      throw error;
+    }
+    this.cache.delete(clientId);
+    return { partnerId: client.partnerId, alreadyRevoked: !revoked };
+  }
+
+  /** The admin route's revoke: the client must belong to the partner in the path (else 404). */
+  async revokeOfPartner(
+    partnerId: string,
+    clientId: string,
+    reason: string,
+    actor: Actor,
+  ): Promise<ClientSummary> {
+    const owner = await this.em.fork().findOne(OAuthClient, { id: clientId, partnerId }, { fields: ['id'] });
+    if (!owner) throw new ResourceNotFound('client');
+    await this.revoke(clientId, actor, reason);
+    const client = await this.em.fork().findOneOrFail(OAuthClient, { id: clientId });
+    return clientSummaryOf(client);
+  }
+
+  /** Whether a client of that id was ever registered (active or revoked). */
+  async exists(clientId: string): Promise<boolean> {
+    return (await this.em.fork().count(OAuthClient, { id: clientId })) > 0;
+  }
+
+  /** A partner's clients, oldest first (a partner holds a handful). */
+  async ofPartner(partnerId: string): Promise<ClientSummary[]> {
+    const rows = await this.em
+      .fork()
+      .find(OAuthClient, { partnerId }, { orderBy: { id: 'asc' }, limit: 500 });
+    return rows.map(clientSummaryOf);
   }
 
   /** An active client by id, or null. Cached briefly: every partner request resolves its client. */

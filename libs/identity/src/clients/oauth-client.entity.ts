@@ -37,4 +37,14 @@ export class OAuthClient {
 
   @Property({ type: 'Date', columnType: 'timestamptz' })
   createdAt: Date;
+
+  @Property({ type: 'Date', columnType: 'timestamptz', nullable: true })
+  revokedAt?: Date | null;
+
+  /** Who revoked it (admin id, or the system actor) and why. */
+  @Property({ type: 'string', length: 40, nullable: true })
+  revokedBy?: string | null;
+
+  @Property({ type: 'string', length: 200, nullable: true })
+  revokeReason?: string | null;
 }

@@ -1,7 +1,7 @@
-import { Body, Controller, HttpCode, Post } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { ApiProperty, ApiTags } from '@nestjs/swagger';
-import { IsString, MaxLength, MinLength } from 'class-validator';
-import { type Actor, CurrentActor, Scopes } from '@app/common';
+import { IsString, Matches, MaxLength, MinLength } from 'class-validator';
+import { type Actor, CurrentActor, PageQuery, Scopes } from '@app/common';
 import { OrganizationsService } from './organizations.service';
 
 export class CreateOrganizationDto {
@@ -12,6 +12,13 @@ export class CreateOrganizationDto {
   name: string;
 }
 
+export class OrganizationIdParam {
+  @Matches(/^org_[0-9A-HJKMNP-TV-Z]{26}$/)
+  organizationId: string;
+}
+
+// Reading the organization list needs admin:partners:read: organizations are what partners are
+// granted, and every role that sees partners must see what they may reach.
 @ApiTags('admin: organizations')
 @Controller('admin/organizations')
 export class OrganizationsController {
@@ -22,5 +29,17 @@ export class OrganizationsController {
   @Scopes('admin:organizations:write')
   create(@Body() dto: CreateOrganizationDto, @CurrentActor() actor: Actor) {
     return this.organizations.create(dto.name, actor);
+  }
+
+  @Get()
+  @Scopes('admin:partners:read')
+  list(@Query() query: PageQuery) {
+    return this.organizations.list(query);
+  }
+
+  @Get(':organizationId')
+  @Scopes('admin:partners:read')
+  get(@Param() { organizationId }: OrganizationIdParam) {
+    return this.organizations.get(organizationId);
   }
 }

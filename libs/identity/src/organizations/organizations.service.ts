@@ -1,8 +1,25 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from '@mikro-orm/postgresql';
 import { AuditService, auditActor } from '@app/audit';
-import { Actor, Clock, newId } from '@app/common';
+import { Actor, Clock, newId, ResourceNotFound } from '@app/common';
+import { DEFAULT_PAGE_LIMIT, RegistryPages, type RegistryPage } from '../admin/registry-pages';
 import { Organization } from './organization.entity';
+
+export interface OrganizationSummary {
+  id: string;
+  name: string;
+  createdAt: string;
+  updatedAt: string;
+}
+
+function summaryOf(organization: Organization): OrganizationSummary {
+  return {
+    id: organization.id,
+    name: organization.name,
+    createdAt: organization.createdAt.toISOString(),
+    updatedAt: organization.updatedAt.toISOString(),
+  };
+}
 
 @Injectable()
 export class OrganizationsService {
@@ -10,6 +27,7 @@ export class OrganizationsService {
     private readonly em: EntityManager,
     private readonly audit: AuditService,
     private readonly clock: Clock,
+    private readonly pages: RegistryPages,
   ) {}
 
   async create(name: string, actor: Actor): Promise<{ id: string }> {
@@ -27,6 +45,21 @@ export class OrganizationsService {
       });
     });
     return { id };
+  }
+
+  async list(query: { cursor?: string; limit?: number }): Promise<RegistryPage<OrganizationSummary>> {
+    const limit = query.limit ?? DEFAULT_PAGE_LIMIT;
+    const after = await this.pages.after('org', query.cursor);
+    const rows = await this.em
+      .fork()
+      .find(Organization, after ? { id: { $gt: after } } : {}, { orderBy: { id: 'asc' }, limit: limit + 1 });
+    return this.pages.page('org', rows, limit, summaryOf);
+  }
+
+  async get(organizationId: string): Promise<OrganizationSummary> {
+    const organization = await this.em.fork().findOne(Organization, { id: organizationId });
+    if (!organization) throw new ResourceNotFound('organization');
+    return summaryOf(organization);
   }
 
   /** The subset of `ids` that exist. */

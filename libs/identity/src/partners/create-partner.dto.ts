@@ -18,6 +18,8 @@ export const PURPOSES_OF_USE = [
   'operations',
   'eligibility',
   'wellness',
+  // Needs the member's authorization (§164.508(a)(3)): register such a partner with requiresConsent.
+  'marketing',
   'sync',
 ] as const;
 

@@ -7,4 +7,8 @@ export class PartnerIdParam {
   @IsOptional()
   @Matches(/^key_[0-9A-HJKMNP-TV-Z]{26}$/)
   keyId?: string;
+
+  @IsOptional()
+  @Matches(/^cli_[0-9A-HJKMNP-TV-Z]{26}$/)
+  clientId?: string;
 }

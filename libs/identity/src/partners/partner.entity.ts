@@ -34,4 +34,14 @@ export class Partner {
 
   @Property({ type: 'Date', columnType: 'timestamptz' })
   createdAt: Date;
+
+  /** The last suspension or reinstatement: when, by whom (admin id) and why. */
+  @Property({ type: 'Date', columnType: 'timestamptz', nullable: true })
+  statusChangedAt?: Date | null;
+
+  @Property({ type: 'string', length: 40, nullable: true })
+  statusChangedBy?: string | null;
+
+  @Property({ type: 'string', length: 200, nullable: true })
+  statusReason?: string | null;
 }

@@ -1,11 +1,13 @@
-import { Body, Controller, HttpCode, Param, Post } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
-import { type Actor, CurrentActor, Scopes } from '@app/common';
+import { type Actor, CurrentActor, PageQuery, Scopes } from '@app/common';
+import { ChangeReasonDto } from '../admin/registry-change';
 import { ApiKeysService } from '../api-keys/api-keys.service';
 import { CreateApiKeyDto } from '../api-keys/create-api-key.dto';
 import { ClientsService } from '../clients/clients.service';
 import { CreateClientDto } from '../clients/create-client.dto';
 import { CreatePartnerDto } from './create-partner.dto';
+import { PartnerRegistryService } from './partner-registry.service';
 import { PartnersService } from './partners.service';
 import { PartnerIdParam } from './partner-id.param';
 
@@ -14,6 +16,7 @@ import { PartnerIdParam } from './partner-id.param';
 export class PartnersController {
   constructor(
     private readonly partners: PartnersService,
+    private readonly registry: PartnerRegistryService,
     private readonly clients: ClientsService,
     private readonly apiKeys: ApiKeysService,
   ) {}
@@ -25,6 +28,41 @@ export class PartnersController {
     return this.partners.create(dto, actor);
   }
 
+  @Get()
+  @Scopes('admin:partners:read')
+  list(@Query() query: PageQuery) {
+    return this.registry.list(query);
+  }
+
+  /** The partner with its clients and API keys: no secret, hash or key prefix. */
+  @Get(':partnerId')
+  @Scopes('admin:partners:read')
+  get(@Param() { partnerId }: PartnerIdParam) {
+    return this.registry.detail(partnerId);
+  }
+
+  @Post(':partnerId/suspend')
+  @HttpCode(200)
+  @Scopes('admin:partners:suspend')
+  suspend(
+    @Param() { partnerId }: PartnerIdParam,
+    @Body() dto: ChangeReasonDto,
+    @CurrentActor() actor: Actor,
+  ) {
+    return this.registry.suspend(partnerId, dto.reason, actor);
+  }
+
+  @Post(':partnerId/reinstate')
+  @HttpCode(200)
+  @Scopes('admin:partners:suspend')
+  reinstate(
+    @Param() { partnerId }: PartnerIdParam,
+    @Body() dto: ChangeReasonDto,
+    @CurrentActor() actor: Actor,
+  ) {
+    return this.registry.reinstate(partnerId, dto.reason, actor);
+  }
+
   @Post(':partnerId/clients')
   @HttpCode(201)
   @Scopes('admin:credentials:write')
@@ -34,6 +72,17 @@ export class PartnersController {
     @CurrentActor() actor: Actor,
   ) {
     return this.clients.create(partnerId, dto, actor);
+  }
+
+  @Post(':partnerId/clients/:clientId/revoke')
+  @HttpCode(200)
+  @Scopes('admin:credentials:write')
+  revokeClient(
+    @Param() { partnerId, clientId }: PartnerIdParam & { clientId: string },
+    @Body() dto: ChangeReasonDto,
+    @CurrentActor() actor: Actor,
+  ) {
+    return this.clients.revokeOfPartner(partnerId, clientId, dto.reason, actor);
   }
 
   @Post(':partnerId/api-keys')
@@ -55,5 +104,16 @@ export class PartnersController {
     @CurrentActor() actor: Actor,
   ) {
     return this.apiKeys.rotate(partnerId, keyId, actor);
+  }
+
+  @Post(':partnerId/api-keys/:keyId/revoke')
+  @HttpCode(200)
+  @Scopes('admin:credentials:write')
+  revokeApiKey(
+    @Param() { partnerId, keyId }: PartnerIdParam & { keyId: string },
+    @Body() dto: ChangeReasonDto,
+    @CurrentActor() actor: Actor,
+  ) {
+    return this.apiKeys.revoke(partnerId, keyId, dto.reason, actor);
   }
 }

@@ -12,7 +12,8 @@ const CACHE_TTL_MS = 30_000;
 
 @Injectable()
 export class PartnersService {
-  // Partners are read on every partner request; a short TTL bounds how long a suspension takes to bite.
+  // Partners are read on every partner request. A suspension bites at once through its deny marker
+  // (RevocationService); the TTL bounds how long a lost marker could matter.
   private readonly cache = new Map<string, { partner: Partner; until: number }>();
 
   constructor(
@@ -69,5 +70,10 @@ export class PartnersService {
     if (!partner) throw new ResourceNotFound('partner');
     this.cache.set(partnerId, { partner, until: now + CACHE_TTL_MS });
     return partner;
+  }
+
+  /** Drops this process's copy after a status change (other processes rely on the deny marker). */
+  forget(partnerId: string): void {
+    this.cache.delete(partnerId);
   }
 }

@@ -51,8 +51,16 @@ export class ClientAuthenticationService {
     } else {
       throw new OAuthError('invalid_client', 'Client authentication is required.', 'no_client_credentials');
     }
-    const partner = await this.partners.get(client.partnerId);
-    if (partner.status !== 'active')
+    // Client and partner are cached for 30 s; their deny markers make a revocation or suspension bite at once.
+    const [partner, denied] = await Promise.all([
+      this.partners.get(client.partnerId),
+      this.revocations.deniedBy(
+        this.revocations.entriesFor({ clientId: client.id, partnerId: client.partnerId }),
+      ),
+    ]);
+    if (denied === 'client_revoked')
+      throw new OAuthError('invalid_client', 'Client authentication failed.', 'client_revoked', client.id);
+    if (denied || partner.status !== 'active')
       throw new OAuthError('invalid_client', 'Client authentication failed.', 'partner_suspended', client.id);
     let certificateThumbprint: string | null = null;
     if (client.certificateThumbprint) {

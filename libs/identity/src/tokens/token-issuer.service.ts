@@ -19,12 +19,25 @@ export class TokenIssuerService {
     private readonly clock: Clock,
   ) {}
 
-  issuePartnerToken(input: { clientId: string; scopes: string[]; certificateThumbprint?: string | null }) {
-    return this.sign(this.config.auth.partnerAudience, input.clientId, {
-      client_id: input.clientId,
-      scope: input.scopes.join(' '),
-      ...(input.certificateThumbprint ? { cnf: { 'x5t#S256': input.certificateThumbprint } } : {}),
-    });
+  /** With `memberId`, a member-scoped token: the `mbr` claim names its only object, and it lives `ttlSeconds` at most. */
+  issuePartnerToken(input: {
+    clientId: string;
+    scopes: string[];
+    certificateThumbprint?: string | null;
+    memberId?: string;
+    ttlSeconds?: number;
+  }) {
+    return this.sign(
+      this.config.auth.partnerAudience,
+      input.clientId,
+      {
+        client_id: input.clientId,
+        scope: input.scopes.join(' '),
+        ...(input.certificateThumbprint ? { cnf: { 'x5t#S256': input.certificateThumbprint } } : {}),
+        ...(input.memberId ? { mbr: input.memberId } : {}),
+      },
+      input.ttlSeconds,
+    );
   }
 
   issueAdminToken(input: { adminId: string; sessionId: string; scopes: readonly string[] }) {
@@ -39,10 +52,12 @@ export class TokenIssuerService {
     audience: string,
     subject: string,
     claims: Record<string, unknown>,
+    ttlSeconds?: number,
   ): Promise<IssuedToken> {
     const { kid, privateKey } = await this.signingKeys.activeSigner();
     const now = this.clock.nowSeconds();
-    const expiresIn = this.config.auth.accessTokenTtlSeconds;
+    // Never longer than the configured lifetime (≤ 15 minutes), only shorter.
+    const expiresIn = Math.min(ttlSeconds ?? Infinity, this.config.auth.accessTokenTtlSeconds);
     const jti = randomUUID();
     const accessToken = await new SignJWT(claims)
       .setProtectedHeader({ alg: 'ES256', kid, typ: 'at+jwt' })

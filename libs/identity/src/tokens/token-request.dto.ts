@@ -1,5 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsOptional, IsString, MaxLength } from 'class-validator';
+import { IsOptional, IsString, Matches, MaxLength } from 'class-validator';
 
 /** RFC 6749 §4.4 client-credentials request (form-encoded). */
 export class TokenRequestDto {
@@ -37,6 +37,15 @@ export class TokenRequestDto {
   @IsString()
   @MaxLength(500)
   resource?: string;
+
+  @ApiPropertyOptional({
+    description:
+      'wellness apps only: a member-scoped token for this member (members:read on GET /api/v1/members/{member_id} alone, 5 minutes)',
+    example: 'mbr_01JD6V4Q2W8X9Y0Z1A2B3C4D5E',
+  })
+  @IsOptional()
+  @Matches(/^mbr_[0-9A-HJKMNP-TV-Z]{26}$/)
+  member_id?: string;
 }
 
 /** RFC 7009 revocation request (form-encoded), client-authenticated like the token request. */

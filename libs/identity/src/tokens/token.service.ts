@@ -2,7 +2,8 @@ import { Injectable } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
 import { jwtVerify } from 'jose';
 import { AlertsService, AuditService, auditActor } from '@app/audit';
-import { AppConfig, Clock, requestMeta, type PartnerScope } from '@app/common';
+import { AppConfig, Clock, requestMeta, type PartnerScope, type PartnerType } from '@app/common';
+import { ObjectAccessService } from '../access/object-access.service';
 import { authFailureSubjects } from './auth-failure-subjects';
 import { ClientAuthenticationService, type AuthenticatedClient } from './client-authentication.service';
 import { OAuthError } from './oauth.errors';
@@ -26,6 +27,7 @@ export class TokenService {
     private readonly issuer: TokenIssuerService,
     private readonly revocations: RevocationService,
     private readonly signingKeys: SigningKeysService,
+    private readonly access: ObjectAccessService,
     private readonly audit: AuditService,
     private readonly alerts: AlertsService,
     private readonly config: AppConfig,
@@ -42,19 +44,25 @@ export class TokenService {
         throw new OAuthError('invalid_request', 'Unknown resource.', 'invalid_target');
       }
       authenticated = await this.clientAuth.authenticate(request, form);
-      const scopes = grantedScopes(form.scope, authenticated.client.scopes);
+      const memberId = form.member_id;
+      const scopes = memberId
+        ? memberTokenScopes(authenticated.partner.type, form.scope, authenticated.client.scopes)
+        : grantedScopes(form.scope, authenticated.client.scopes);
+      if (memberId) await this.requireVisibleMember(authenticated, memberId);
       const token = await this.issuer.issuePartnerToken({
         clientId: authenticated.client.id,
         scopes,
         certificateThumbprint: authenticated.certificateThumbprint,
+        ...(memberId ? { memberId, ttlSeconds: MEMBER_TOKEN_TTL_SECONDS } : {}),
       });
       await this.audit.recordStandalone({
         ...this.meta(request, authenticated),
         action: 'token.issue',
         resourceType: 'access_token',
-        resourceIds: [token.jti],
+        resourceIds: memberId ? [token.jti, memberId] : [token.jti],
         outcome: 'success',
         statusCode: 200,
+        ...(memberId ? { reason: 'member_scoped' } : {}),
       });
       return {
         access_token: token.accessToken,
@@ -66,6 +74,17 @@ export class TokenService {
       await this.refuse(request, 'token.issue', error, authenticated);
       throw error;
     }
+  }
+
+  /** Unknown and unlinked members are refused alike (no enumeration); the audit keeps which it was. */
+  private async requireVisibleMember(authenticated: AuthenticatedClient, memberId: string): Promise<void> {
+    const denial = await this.access.memberDenial(authenticated.partner.organizationIds, memberId);
+    if (denial)
+      throw new OAuthError(
+        'invalid_request',
+        'No member with that id for this client.',
+        denial === 'not_found' ? 'member_not_found' : 'member_not_visible',
+      );
   }
 
   /** RFC 7009: a client may revoke its own tokens; an unknown or foreign token still answers 200. */
@@ -155,4 +174,29 @@ export function grantedScopes(requested: string | undefined, held: readonly Part
   if (refused.length > 0)
     throw new OAuthError('invalid_scope', 'The client may not request some of these scopes.');
   return asked as PartnerScope[];
+}
+
+/** A member-scoped token reads its member and nothing else, for a short while. */
+export const MEMBER_TOKEN_SCOPES: readonly PartnerScope[] = ['members:read'];
+export const MEMBER_TOKEN_TTL_SECONDS = 300;
+
+/**
+ * The scopes of a member-scoped token (client credentials naming `member_id`): only a wellness app
+ * may ask, and only for members:read (the default), which its client must hold.
+ */
+export function memberTokenScopes(
+  partnerType: PartnerType,
+  requested: string | undefined,
+  held: readonly PartnerScope[],
+): PartnerScope[] {
+  if (partnerType !== 'wellness_app')
+    throw new OAuthError(
+      'unauthorized_client',
+      'Only a wellness app may obtain a member-scoped token.',
+      'member_token_not_allowed',
+    );
+  const scopes = grantedScopes(requested?.trim() ? requested : MEMBER_TOKEN_SCOPES.join(' '), held);
+  if (scopes.some((s) => !MEMBER_TOKEN_SCOPES.includes(s)))
+    throw new OAuthError('invalid_scope', 'A member-scoped token carries members:read only.');
+  return scopes;
 }

@@ -12,6 +12,15 @@ export type IdentifierKind =
   | 'account_number'
   | 'none';
 
+/**
+ * How the Safe Harbor export (45 CFR 164.514(b)(2)) treats a field: `keep` — not an identifier;
+ * `remove` — dropped; `year` — a date cut to its year; `birth_year` — a birth date cut to its year,
+ * ages over 89 grouped as '90+'; `address` — state, country and ZIP-3 (restricted ZIP-3s as '000');
+ * `dependents` and `programs` — lists whose items are de-identified by those same rules.
+ */
+export type DeidentifyRule =
+  'keep' | 'remove' | 'year' | 'birth_year' | 'address' | 'dependents' | 'programs';
+
 /** Which system's value wins for a field. */
 export type FieldOwner = 'membership_system' | 'b2b_platform';
 
@@ -31,6 +40,8 @@ export interface FieldSpec {
   /** The key inside its group in the member JSON; null when the field is the whole group (a list). */
   jsonKey: string | null;
   identifier: IdentifierKind;
+  /** What the de-identified export keeps of it; required, so a new field cannot skip the decision. */
+  deidentify: DeidentifyRule;
   owner: FieldOwner;
   blindIndexed: boolean;
   conflictPolicy: ConflictPolicy;
@@ -53,6 +64,7 @@ export const MEMBER_FIELDS = {
     category: 'identity',
     jsonKey: 'givenName',
     identifier: 'name',
+    deidentify: 'remove',
     owner: 'membership_system',
     blindIndexed: false,
     conflictPolicy: 'manual',
@@ -62,6 +74,7 @@ export const MEMBER_FIELDS = {
     category: 'identity',
     jsonKey: 'familyName',
     identifier: 'name',
+    deidentify: 'remove',
     owner: 'membership_system',
     blindIndexed: false,
     conflictPolicy: 'manual',
@@ -71,6 +84,7 @@ export const MEMBER_FIELDS = {
     category: 'identity',
     jsonKey: 'dateOfBirth',
     identifier: 'date',
+    deidentify: 'birth_year',
     owner: 'membership_system',
     blindIndexed: false,
     conflictPolicy: 'manual',
@@ -80,6 +94,7 @@ export const MEMBER_FIELDS = {
     category: 'identity',
     jsonKey: 'sex',
     identifier: 'none',
+    deidentify: 'keep',
     owner: 'membership_system',
     blindIndexed: false,
     conflictPolicy: 'last_writer_wins',
@@ -89,6 +104,7 @@ export const MEMBER_FIELDS = {
     category: 'government_id',
     jsonKey: 'ssn',
     identifier: 'ssn',
+    deidentify: 'remove',
     owner: 'membership_system',
     blindIndexed: true,
     conflictPolicy: 'manual',
@@ -98,6 +114,7 @@ export const MEMBER_FIELDS = {
     category: 'contact',
     jsonKey: 'email',
     identifier: 'email',
+    deidentify: 'remove',
     owner: 'membership_system',
     blindIndexed: true,
     conflictPolicy: 'last_writer_wins',
@@ -107,6 +124,7 @@ export const MEMBER_FIELDS = {
     category: 'contact',
     jsonKey: 'phone',
     identifier: 'phone',
+    deidentify: 'remove',
     owner: 'membership_system',
     blindIndexed: false,
     conflictPolicy: 'last_writer_wins',
@@ -116,6 +134,7 @@ export const MEMBER_FIELDS = {
     category: 'contact',
     jsonKey: 'address',
     identifier: 'geographic',
+    deidentify: 'address',
     owner: 'membership_system',
     blindIndexed: false,
     conflictPolicy: 'last_writer_wins',
@@ -137,6 +156,7 @@ export const MEMBER_FIELDS = {
     category: 'membership',
     jsonKey: 'externalMemberNumber',
     identifier: 'health_plan_beneficiary_number',
+    deidentify: 'remove',
     owner: 'membership_system',
     blindIndexed: true,
     conflictPolicy: 'source_of_truth',
@@ -146,6 +166,7 @@ export const MEMBER_FIELDS = {
     category: 'membership',
     jsonKey: 'employerGroupId',
     identifier: 'account_number',
+    deidentify: 'remove',
     owner: 'membership_system',
     blindIndexed: false,
     conflictPolicy: 'source_of_truth',
@@ -155,6 +176,7 @@ export const MEMBER_FIELDS = {
     category: 'coverage',
     jsonKey: 'planCode',
     identifier: 'none',
+    deidentify: 'keep',
     owner: 'membership_system',
     blindIndexed: false,
     conflictPolicy: 'source_of_truth',
@@ -164,6 +186,7 @@ export const MEMBER_FIELDS = {
     category: 'coverage',
     jsonKey: 'coverageTier',
     identifier: 'none',
+    deidentify: 'keep',
     owner: 'membership_system',
     blindIndexed: false,
     conflictPolicy: 'source_of_truth',
@@ -173,6 +196,7 @@ export const MEMBER_FIELDS = {
     category: 'coverage',
     jsonKey: 'effectiveDate',
     identifier: 'date',
+    deidentify: 'year',
     owner: 'membership_system',
     blindIndexed: false,
     conflictPolicy: 'source_of_truth',
@@ -182,6 +206,7 @@ export const MEMBER_FIELDS = {
     category: 'coverage',
     jsonKey: 'terminationDate',
     identifier: 'date',
+    deidentify: 'year',
     owner: 'membership_system',
     blindIndexed: false,
     conflictPolicy: 'source_of_truth',
@@ -191,6 +216,7 @@ export const MEMBER_FIELDS = {
     category: 'coverage',
     jsonKey: 'status',
     identifier: 'none',
+    deidentify: 'keep',
     owner: 'membership_system',
     blindIndexed: false,
     conflictPolicy: 'source_of_truth',
@@ -200,6 +226,7 @@ export const MEMBER_FIELDS = {
     category: 'dependents',
     jsonKey: null,
     identifier: 'name',
+    deidentify: 'dependents',
     owner: 'membership_system',
     blindIndexed: false,
     conflictPolicy: 'last_writer_wins',
@@ -223,6 +250,7 @@ export const MEMBER_FIELDS = {
     category: 'wellness',
     jsonKey: 'programs',
     identifier: 'none',
+    deidentify: 'programs',
     owner: 'membership_system',
     blindIndexed: false,
     conflictPolicy: 'merge',
@@ -245,6 +273,7 @@ export const MEMBER_FIELDS = {
     category: 'preferences',
     jsonKey: 'channel',
     identifier: 'none',
+    deidentify: 'keep',
     owner: 'b2b_platform',
     blindIndexed: false,
     conflictPolicy: 'source_of_truth',
@@ -254,6 +283,7 @@ export const MEMBER_FIELDS = {
     category: 'preferences',
     jsonKey: 'language',
     identifier: 'none',
+    deidentify: 'keep',
     owner: 'b2b_platform',
     blindIndexed: false,
     conflictPolicy: 'source_of_truth',
@@ -263,6 +293,7 @@ export const MEMBER_FIELDS = {
     category: 'preferences',
     jsonKey: 'marketingOptIn',
     identifier: 'none',
+    deidentify: 'keep',
     owner: 'b2b_platform',
     blindIndexed: false,
     conflictPolicy: 'source_of_truth',

@@ -3,7 +3,7 @@ import { ArrayMaxSize, ArrayMinSize, IsArray, IsOptional, Matches } from 'class-
 
 /** A dead letter's id: the BullMQ job id of the delivery's last attempt (opaque ids only). */
 export const DEAD_LETTER_ID_PATTERN =
-  /^obx_[0-9A-HJKMNP-TV-Z]{26}\.sub_[0-9A-HJKMNP-TV-Z]{1,40}(\.a\d{1,3})?$/;
+  /^obx_[0-9A-HJKMNP-TV-Z]{26}\.sub_[0-9A-HJKMNP-TV-Z]{1,40}(\.r\d{1,4})?(\.a\d{1,3})?$/;
 
 export class DeadLetterParams {
   @ApiProperty({ pattern: DEAD_LETTER_ID_PATTERN.source })

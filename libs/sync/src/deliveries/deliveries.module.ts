@@ -1,5 +1,6 @@
-// Outbound deliveries of member changes to partners' webhook subscriptions: the fan-out, one job
-// per attempt, and the dead letters. It must never put a member value in a job, a log or a listing.
+// Outbound deliveries of member changes to partners' webhook subscriptions: the fan-out, one job per
+// attempt, parking while a BAA lapses, and the dead letters. It must never put a member value in a job,
+// a log, a parked row or a listing.
 import { Module } from '@nestjs/common';
 import { IdentityModule } from '@app/identity';
 import { MembersModule } from '@app/members';
@@ -11,11 +12,23 @@ import { DeadLettersService } from './dead-letters.service';
 import { DeliveryQueue } from './delivery-queue';
 import { DeliverySendJob } from './delivery-send.job';
 import { FailingEndpoints } from './failing-endpoints';
+import { ParkedDeliveriesListener } from './parked-deliveries.listener';
+import { ParkedDeliveryStore } from './parked-delivery.store';
+import { ResumeParkedJob } from './resume-parked.job';
 
 @Module({
   imports: [IdentityModule, MembersModule, VendorsModule, SubscriptionsModule],
   controllers: [DeadLettersController],
-  providers: [DeliveryQueue, DeliveryDispatchJob, DeliverySendJob, DeadLettersService, FailingEndpoints],
+  providers: [
+    DeliveryQueue,
+    DeliveryDispatchJob,
+    DeliverySendJob,
+    DeadLettersService,
+    FailingEndpoints,
+    ParkedDeliveryStore,
+    ResumeParkedJob,
+    ParkedDeliveriesListener,
+  ],
   exports: [DeadLettersService],
 })
 export class DeliveriesModule {}

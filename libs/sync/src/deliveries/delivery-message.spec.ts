@@ -2,6 +2,7 @@ import {
   changedGroupsOnly,
   deliveryEventType,
   deliveryWebhookId,
+  revocationNoticeData,
   sendJobId,
   serializeDeliveryBody,
   type MemberChangeKind,
@@ -32,6 +33,31 @@ describe('delivery messages', () => {
   ])('names attempt %p job %p, never with a colon', (attempt, expected) => {
     expect(sendJobId('obx_1', 'wsb_2', attempt)).toBe(expected);
     expect(expected).not.toContain(':');
+  });
+
+  it.each([
+    [1, 1, 'obx_1.wsb_2.r1'],
+    [1, 3, 'obx_1.wsb_2.r1.a3'],
+    [2, 1, 'obx_1.wsb_2.r2'],
+  ])(
+    'names a resumed delivery (resume %p, attempt %p) apart from its first life',
+    (resumed, attempt, expected) => {
+      expect(sendJobId('obx_1', 'wsb_2', attempt, resumed)).toBe(expected);
+      expect(deliveryWebhookId('obx_1', 'wsb_2')).toBe('obx_1.wsb_2');
+    },
+  );
+
+  it('serializes a revocation notice with a null version and the consent, never a member value', () => {
+    const bytes = serializeDeliveryBody({
+      type: 'consent.revoked',
+      memberId: 'mbr_1',
+      version: null,
+      occurredAt: '2026-11-30T10:00:00.000Z',
+      data: revocationNoticeData({ consentId: 'cns_1', purpose: 'wellness', categories: ['contact'] }),
+    });
+    expect(bytes.toString('utf8')).toBe(
+      '{"type":"consent.revoked","memberId":"mbr_1","version":null,"occurredAt":"2026-11-30T10:00:00.000Z","data":{"consentId":"cns_1","purpose":"wellness","categories":["contact"]}}',
+    );
   });
 
   it('serializes the body in the contract order, data last, null for a deletion', () => {

@@ -18,9 +18,13 @@ export function deliveryWebhookId(outboxId: string, subscriptionId: string): str
   return `${outboxId}.${subscriptionId}`;
 }
 
-/** The BullMQ job id of one attempt: the first keeps the bare delivery id, later ones add their number. */
-export function sendJobId(outboxId: string, subscriptionId: string, attempt: number): string {
-  const base = deliveryWebhookId(outboxId, subscriptionId);
+/**
+ * The BullMQ job id of one attempt: the first keeps the bare delivery id, later ones add their
+ * number. A delivery resumed from parking starts its attempts again under `.r<n>` (n-th resume):
+ * the ids of its first life are still held by BullMQ, which would drop a re-add under them.
+ */
+export function sendJobId(outboxId: string, subscriptionId: string, attempt: number, resumed = 0): string {
+  const base = deliveryWebhookId(outboxId, subscriptionId) + (resumed > 0 ? `.r${resumed}` : '');
   return attempt <= 1 ? base : `${base}.a${attempt}`;
 }
 
@@ -29,10 +33,23 @@ export interface DeliveryBody {
   memberId: string;
   /** The source's own id for the member, sent to that source only: it may never have learnt our id. */
   sourceRef?: string;
-  version: number;
+  /** The member's version; null on a consent revocation notice (the member did not change). */
+  version: number | null;
   occurredAt: string;
-  /** The member projected for the subscriber; null when the member is deleted. */
+  /**
+   * The member projected for the subscriber; null when the member is deleted. A revocation notice
+   * carries the consent instead (its id, purpose and categories: never a member value).
+   */
   data: Record<string, unknown> | null;
+}
+
+/** The `data` of a consent.revoked notice. */
+export function revocationNoticeData(notice: {
+  consentId: string;
+  purpose: string;
+  categories: readonly DataCategory[];
+}): Record<string, unknown> {
+  return { consentId: notice.consentId, purpose: notice.purpose, categories: [...notice.categories] };
 }
 
 /**

@@ -5,7 +5,7 @@ describe('delivery targets', () => {
   const sub = (over: Partial<CandidateSubscription>): CandidateSubscription => ({
     subscriptionId: 'wsb_1',
     partnerId: 'prt_1',
-    partnerActive: true,
+    partnerStatus: 'active',
     partnerOrganizationIds: ['org_A'],
     ...over,
   });
@@ -16,7 +16,8 @@ describe('delivery targets', () => {
     ['a partner of another organization only', { partnerOrganizationIds: ['org_B'] }, false],
     ['a partner with no organization', { partnerOrganizationIds: [] }, false],
     ['the sender of the change (no echo)', { partnerId: 'prt_sender' }, false],
-    ['a suspended partner', { partnerActive: false }, false],
+    ['a suspended partner (its attempt parks the delivery)', { partnerStatus: 'suspended' }, true],
+    ['a partner that no longer exists', { partnerStatus: null }, false],
   ])('delivers to %s: %p', (_case, over, expected) => {
     const sut = deliveryTargets(change, [sub(over)]);
     expect(sut.length === 1).toBe(expected);

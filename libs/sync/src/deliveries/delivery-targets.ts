@@ -2,14 +2,16 @@
 export interface CandidateSubscription {
   subscriptionId: string;
   partnerId: string;
-  partnerActive: boolean;
+  /** The partner's status now; null when it no longer exists. */
+  partnerStatus: string | null;
   partnerOrganizationIds: readonly string[];
 }
 
 /**
- * The subscriptions one change goes to: partners that see the member's organization, are active,
- * and did not send the change themselves (no echo). Consent, BAA and projection are checked again
- * when each delivery is sent.
+ * The subscriptions one change goes to: partners that still exist, see the member's organization,
+ * and did not send the change themselves (no echo). A suspended partner is a target: its attempt
+ * parks the delivery until it is reinstated. Consent, BAA and projection are checked when each
+ * delivery is sent.
  */
 export function deliveryTargets(
   change: { organizationId: string; sender: string },
@@ -17,7 +19,7 @@ export function deliveryTargets(
 ): CandidateSubscription[] {
   return candidates.filter(
     (c) =>
-      c.partnerActive &&
+      c.partnerStatus !== null &&
       c.partnerId !== change.sender &&
       c.partnerOrganizationIds.includes(change.organizationId),
   );

@@ -6,8 +6,8 @@ import type { OutboxEntry, OutboxTopic } from './outbox-entry';
 
 type Row = Record<string, unknown>;
 
-const COLUMNS =
-  'id, topic, member_id, organization_id, member_version, change_kind, categories, sender, occurred_at, created_at';
+const COLUMNS = `id, topic, member_id, organization_id, member_version, change_kind, categories, sender,
+  occurred_at, created_at, partner_id, consent_id, purpose`;
 
 // One statement for one row or many (a batch of changes in one transaction): the rows travel as
 // one JSON parameter, so the statement text, and its plan, never depend on the count.
@@ -16,7 +16,7 @@ const INSERT = preparedStatement(
   `insert into outbox (${COLUMNS})
    select ${COLUMNS} from jsonb_to_recordset($1::jsonb) as r(id varchar, topic varchar, member_id varchar,
      organization_id varchar, member_version bigint, change_kind varchar, categories text[], sender varchar,
-     occurred_at timestamptz, created_at timestamptz)`,
+     occurred_at timestamptz, created_at timestamptz, partner_id varchar, consent_id varchar, purpose varchar)`,
 );
 
 // Oldest first; rows another relay holds are skipped, so relays running at once share the rows.
@@ -36,17 +36,28 @@ const COUNT_FAILED_ATTEMPT = preparedStatement(
 );
 
 function toEntry(row: Row): OutboxEntry {
-  return {
+  const common = {
     id: row.id as string,
-    topic: row.topic as OutboxTopic,
     memberId: row.member_id as string,
     organizationId: row.organization_id as string,
-    version: Number(row.member_version),
-    kind: row.change_kind as MemberChangeKind,
     categories: row.categories as DataCategory[],
     sender: row.sender as string,
     occurredAt: new Date(row.occurred_at as string),
     createdAt: new Date(row.created_at as string),
+  };
+  if ((row.topic as OutboxTopic) === 'consent.revoked')
+    return {
+      ...common,
+      topic: 'consent.revoked',
+      partnerId: row.partner_id as string,
+      consentId: row.consent_id as string,
+      purpose: row.purpose as string,
+    };
+  return {
+    ...common,
+    topic: 'member.changed',
+    version: Number(row.member_version),
+    kind: row.change_kind as MemberChangeKind,
   };
 }
 
@@ -67,12 +78,15 @@ export class OutboxStore {
       topic: e.topic,
       member_id: e.memberId,
       organization_id: e.organizationId,
-      member_version: e.version,
-      change_kind: e.kind,
+      member_version: e.topic === 'member.changed' ? e.version : null,
+      change_kind: e.topic === 'member.changed' ? e.kind : null,
       categories: e.categories,
       sender: e.sender,
       occurred_at: e.occurredAt.toISOString(),
       created_at: e.createdAt.toISOString(),
+      partner_id: e.topic === 'consent.revoked' ? e.partnerId : null,
+      consent_id: e.topic === 'consent.revoked' ? e.consentId : null,
+      purpose: e.topic === 'consent.revoked' ? e.purpose : null,
     }));
     await runPrepared(em, INSERT, [JSON.stringify(rows)]);
   }

@@ -61,4 +61,11 @@ export class SubscriptionStatusDto extends SubscriptionDeliveryHealthDto {
       'why deliveries stopped: `deleted` (by the partner), `gone` (410) or `failing`; null while active',
   })
   disabledReason: string | null;
+
+  @ApiProperty({
+    description:
+      "deliveries parked while the partner's BAA is not in effect or the partner is suspended; resumed when that ends",
+    minimum: 0,
+  })
+  parkedDeliveries: number;
 }

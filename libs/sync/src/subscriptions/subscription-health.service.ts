@@ -34,12 +34,17 @@ export class SubscriptionHealthService {
     private readonly clock: Clock,
   ) {}
 
-  async status(subscriptionId: string): Promise<SubscriptionHealth> {
+  /** For operators: the health, and how many deliveries are parked (BAA not in effect, partner suspended). */
+  async status(subscriptionId: string): Promise<SubscriptionHealth & { parkedDeliveries: number }> {
     const row = await this.store.get(subscriptionId);
     if (!row) throw new ResourceNotFound('webhook subscription');
-    const [entry] = this.entries([row], await this.deliveryTallies());
+    const [tallies, parkedDeliveries] = await Promise.all([
+      this.deliveryTallies(),
+      this.store.parkedCount(subscriptionId),
+    ]);
+    const [entry] = this.entries([row], tallies);
     const { id: _id, partnerId: _partnerId, ...health } = entry;
-    return health;
+    return { ...health, parkedDeliveries };
   }
 
   /** The health of a partner's own subscriptions among `ids`, by id. */

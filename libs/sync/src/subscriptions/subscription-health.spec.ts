@@ -26,7 +26,21 @@ describe('parseSendJobId', () => {
   });
 
   it.each([
+    [1, 1],
+    [1, 4],
+    [3, 2],
+  ])('reads back a delivery resumed from parking (resume %p, attempt %p)', (resumed, attempt) => {
+    const outboxId = outbox(T0);
+    expect(parseSendJobId(sendJobId(outboxId, SUB_A, attempt, resumed))).toEqual({
+      outboxId,
+      subscriptionId: SUB_A,
+      attempt,
+    });
+  });
+
+  it.each([
     ['a fan-out job (outbox id alone)', outbox(T0)],
+    ['a resume job', `resume-parked.vnd_01JD3Q4Z5X6C7V8B9N0M1K2J3A.29412345`],
     ['a repeatable job', 'repeat:abc:123'],
     ['a foreign subscription prefix', `${outbox(T0)}.prt_01JD3Q4Z5X6C7V8B9N0M1K2J3A`],
     ['trailing garbage', `${outbox(T0)}.${SUB_A}.x`],

@@ -69,6 +69,16 @@ export class SubscriptionHealthStore {
     return row ? rowOf(row) : null;
   }
 
+  /** Deliveries to the subscription parked while its partner's BAA is not in effect (or it is suspended). */
+  async parkedCount(subscriptionId: string): Promise<number> {
+    const [row] = await this.em
+      .fork()
+      .execute<{ n: string }[]>('select count(*) as n from parked_delivery where subscription_id = ?', [
+        subscriptionId,
+      ]);
+    return Number(row.n);
+  }
+
   /** One partner's subscriptions among `ids` (a page of its list). */
   async ofPartner(partnerId: string, ids: readonly string[]): Promise<SubscriptionHealthRow[]> {
     if (ids.length === 0) return [];

@@ -7,9 +7,11 @@ const OUTBOX_TIME_CHARS = 10;
 
 /**
  * A `deliveries.send` job id as `sendJobId` writes it: `<outboxId>.<subscriptionId>` for the first
- * attempt, `.a<n>` appended for later ones. Anything else on the queue (a fan-out) is not a send.
+ * attempt, `.r<n>` when resumed from parking, `.a<n>` appended for later attempts. Anything else on
+ * the queue (a fan-out, a resume) is not a send.
  */
-const SEND_JOB_ID = /^(obx_[0-9A-HJKMNP-TV-Z]{26})\.(sub_[0-9A-HJKMNP-TV-Z]{26})(?:\.a(\d{1,4}))?$/;
+const SEND_JOB_ID =
+  /^(obx_[0-9A-HJKMNP-TV-Z]{26})\.(sub_[0-9A-HJKMNP-TV-Z]{26})(?:\.r\d{1,4})?(?:\.a(\d{1,4}))?$/;
 
 export interface SendJobRef {
   outboxId: string;

@@ -12,6 +12,7 @@ import { SubscriptionSecretsOwner } from './subscription-secrets.owner';
 import { SubscriptionStatusController } from './subscription-status.controller';
 import { WebhookSubscriptionSecret } from './webhook-subscription-secret.entity';
 import { WebhookSubscription } from './webhook-subscription.entity';
+import { SubscriptionAmendmentSubscribers } from './amendment-subscribers.provider';
 import { WebhookSubscriptionsController } from './webhook-subscriptions.controller';
 import { WebhookSubscriptionsService } from './webhook-subscriptions.service';
 
@@ -19,6 +20,7 @@ import { WebhookSubscriptionsService } from './webhook-subscriptions.service';
   imports: [MikroOrmModule.forFeature([WebhookSubscription, WebhookSubscriptionSecret])],
   controllers: [WebhookSubscriptionsController, SubscriptionStatusController],
   providers: [
+    SubscriptionAmendmentSubscribers,
     SubscriptionHostResolver,
     WebhookSubscriptionsService,
     SubscriptionSecretsOwner,
