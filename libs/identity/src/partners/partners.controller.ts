@@ -9,7 +9,7 @@ import { CreateClientDto } from '../clients/create-client.dto';
 import { CreatePartnerDto } from './create-partner.dto';
 import { PartnerRegistryService } from './partner-registry.service';
 import { PartnersService } from './partners.service';
-import { PartnerIdParam } from './partner-id.param';
+import { PartnerClientParam, PartnerIdParam, PartnerKeyParam } from './partner-id.param';
 
 @ApiTags('admin: partners')
 @Controller('admin/partners')
@@ -78,7 +78,7 @@ export class PartnersController {
   @HttpCode(200)
   @Scopes('admin:credentials:write')
   revokeClient(
-    @Param() { partnerId, clientId }: PartnerIdParam & { clientId: string },
+    @Param() { partnerId, clientId }: PartnerClientParam,
     @Body() dto: ChangeReasonDto,
     @CurrentActor() actor: Actor,
   ) {
@@ -99,10 +99,7 @@ export class PartnersController {
   @Post(':partnerId/api-keys/:keyId/rotate')
   @HttpCode(201)
   @Scopes('admin:credentials:write')
-  rotateApiKey(
-    @Param() { partnerId, keyId }: PartnerIdParam & { keyId: string },
-    @CurrentActor() actor: Actor,
-  ) {
+  rotateApiKey(@Param() { partnerId, keyId }: PartnerKeyParam, @CurrentActor() actor: Actor) {
     return this.apiKeys.rotate(partnerId, keyId, actor);
   }
 
@@ -110,7 +107,7 @@ export class PartnersController {
   @HttpCode(200)
   @Scopes('admin:credentials:write')
   revokeApiKey(
-    @Param() { partnerId, keyId }: PartnerIdParam & { keyId: string },
+    @Param() { partnerId, keyId }: PartnerKeyParam,
     @Body() dto: ChangeReasonDto,
     @CurrentActor() actor: Actor,
   ) {
