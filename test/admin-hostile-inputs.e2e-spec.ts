@@ -26,7 +26,7 @@ const HOSTILE_BODIES: Array<{ name: string; body: unknown }> = [
   { name: 'an unknown key', body: { reason: 'ticket 42', unexpected: true } },
 ];
 
-describe('admin routes answer hostile input with a 4xx problem, never a 5xx', () => {
+describe('admin routes and the export download answer hostile input with a 4xx problem, never a 5xx', () => {
   const clock = new ManualClock(Date.now());
   let api: TestApi;
   let sessions: AdminSession[];
@@ -46,7 +46,12 @@ describe('admin routes answer hostile input with a 4xx problem, never a 5xx', ()
       paths: Record<string, Record<string, unknown>>;
     };
     operations = Object.entries(doc.paths)
-      .filter(([path]) => path.startsWith('/api/v1/admin/') && !path.startsWith('/api/v1/admin/session'))
+      // The admin API, and the member's one-time export download (public: its token is the credential).
+      .filter(
+        ([path]) =>
+          (path.startsWith('/api/v1/admin/') && !path.startsWith('/api/v1/admin/session')) ||
+          path.startsWith('/api/v1/rights-exports/'),
+      )
       .flatMap(([path, item]) =>
         (['get', 'post', 'put', 'delete'] as const)
           .filter((m) => m in item)
@@ -78,6 +83,7 @@ describe('admin routes answer hostile input with a 4xx problem, never a 5xx', ()
       '/api/v1/admin/vendors/{vendorId}/baa',
       '/api/v1/admin/partners/{partnerId}/suspend',
       '/api/v1/admin/exports/deidentified',
+      '/api/v1/rights-exports/{token}',
     ])
       expect(paths.some((p) => p.startsWith(route.replace(/\{.*$/, '')))).toBe(true);
     expect(operations.length).toBeGreaterThan(40);
