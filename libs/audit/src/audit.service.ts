@@ -1,6 +1,14 @@
 import { BeforeApplicationShutdown, Injectable, Logger } from '@nestjs/common';
 import { EntityManager } from '@mikro-orm/postgresql';
-import { AppConfig, Clock, JobQueues, runPrepared } from '@app/common';
+import {
+  AppConfig,
+  Clock,
+  isRetryableTransactionError,
+  JobQueues,
+  MAX_TRANSACTION_ATTEMPTS,
+  retryPause,
+  runPrepared,
+} from '@app/common';
 import { AfterCommit } from './after-commit';
 import type { AuditRecord } from './audit-record';
 
@@ -106,7 +114,7 @@ export class AuditService implements BeforeApplicationShutdown {
     const events = group.map((p) => p.event);
     let seqs: number[];
     try {
-      seqs = await this.appendGroup(events);
+      seqs = await this.appendGroupRetried(events);
     } catch (error) {
       this.lastHead = null;
       if (group.length === 1) {
@@ -122,6 +130,20 @@ export class AuditService implements BeforeApplicationShutdown {
     }
     this.committed(events, seqs);
     group.forEach((p) => p.resolve());
+  }
+
+  /**
+   * A group PostgreSQL aborted to break a lock cycle (other processes' transactions queue on the
+   * chain head while holding member rows) wrote nothing: it is appended again, a few times at most.
+   */
+  private async appendGroupRetried(events: AuditRecord[], attempt = 1): Promise<number[]> {
+    try {
+      return await this.appendGroup(events);
+    } catch (error) {
+      if (!isRetryableTransactionError(error) || attempt >= MAX_TRANSACTION_ATTEMPTS) throw error;
+      await retryPause(attempt + 1);
+      return this.appendGroupRetried(events, attempt + 1);
+    }
   }
 
   /** After the commit: marks the requests audited and, past every N events, asks for a checkpoint. */

@@ -13,6 +13,7 @@ export * from './logging/redaction';
 export * from './logging/logger-options';
 export * from './database/mikro-orm-options';
 export * from './database/prepared-statement';
+export * from './database/retryable-error';
 export * from './redis/redis-connection';
 export * from './redis/redis.tokens';
 export * from './http/json-body-parser';

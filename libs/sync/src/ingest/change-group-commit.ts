@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from '@mikro-orm/postgresql';
+import { isRetryableTransactionError, MAX_TRANSACTION_ATTEMPTS, retryPause } from '@app/common';
 
 type Work<T> = (em: EntityManager) => Promise<T>;
 
@@ -21,6 +22,11 @@ export const MAX_GROUP = 100;
  * Every ingest transaction takes the audit chain head's lock, so they run one at a time anyway;
  * a group pays that lock, BEGIN and COMMIT once. Should a group fail to commit (a deadlock, a lost
  * connection), each of its changes is run again in a transaction of its own.
+ *
+ * With several processes (API replicas, workers polling) a group holding the chain head can wait
+ * for a member another process's transaction locked before it asked for the head: PostgreSQL breaks
+ * that cycle by aborting one side (40P01). The aborted change (its savepoint, or its own
+ * transaction) is run again on its own, up to MAX_TRANSACTION_ATTEMPTS, instead of failing its request.
  */
 @Injectable()
 export class ChangeGroupCommit {
@@ -71,21 +77,28 @@ export class ChangeGroupCommit {
     }
     this.counts.transactions += 1;
     this.counts.changes += outcomes.filter((o) => o.ok).length;
+    const aborted: Unit[] = [];
     group.forEach((unit, i) => {
       const outcome = outcomes[i];
       if (outcome.ok) unit.resolve(outcome.value);
+      else if (isRetryableTransactionError(outcome.error)) aborted.push(unit);
       else unit.reject(outcome.error);
     });
+    // Rolled back to their savepoints while the group committed: each runs again on its own.
+    for (const unit of aborted) await this.alone(unit, 2);
   }
 
-  private async alone(unit: Unit): Promise<void> {
+  private async alone(unit: Unit, attempt = 1): Promise<void> {
     try {
       const value = await this.em.fork().transactional((em) => unit.work(em));
       this.counts.transactions += 1;
       this.counts.changes += 1;
       unit.resolve(value);
     } catch (error) {
-      unit.reject(error);
+      if (!isRetryableTransactionError(error) || attempt >= MAX_TRANSACTION_ATTEMPTS)
+        return unit.reject(error);
+      await retryPause(attempt + 1);
+      return this.alone(unit, attempt + 1);
     }
   }
 }
