@@ -7,6 +7,7 @@ import {
   IsDateString,
   IsEmail,
   IsIn,
+  IsObject,
   IsOptional,
   IsString,
   IsUrl,
@@ -115,21 +116,25 @@ export class AcquiredFactorDto extends FactorDto {
 /** §164.402(2): the four factors; the determination follows from them (docs/api-guide.md). */
 export class AssessmentDto extends ReasonDto {
   @ApiProperty({ type: FactorDto, description: '(i) nature and extent of the PHI involved' })
+  @IsObject()
   @ValidateNested()
   @Type(() => FactorDto)
   natureAndExtent: FactorDto;
 
   @ApiProperty({ type: FactorDto, description: '(ii) the unauthorized person' })
+  @IsObject()
   @ValidateNested()
   @Type(() => FactorDto)
   unauthorizedPerson: FactorDto;
 
   @ApiProperty({ type: AcquiredFactorDto, description: '(iii) whether the PHI was acquired or viewed' })
+  @IsObject()
   @ValidateNested()
   @Type(() => AcquiredFactorDto)
   acquiredOrViewed: AcquiredFactorDto;
 
   @ApiProperty({ type: FactorDto, description: '(iv) the extent of mitigation' })
+  @IsObject()
   @ValidateNested()
   @Type(() => FactorDto)
   mitigation: FactorDto;
@@ -163,6 +168,7 @@ export class ContactDto {
 /** The notice's fixed parts (contact procedures, what we are doing) and the officer's HHS report choices. */
 export class NotificationDto extends ReasonDto {
   @ApiProperty({ type: ContactDto, description: 'At least one way to reach us (§164.404(c)(1)(E))' })
+  @IsObject()
   @ValidateNested()
   @Type(() => ContactDto)
   contact: ContactDto;

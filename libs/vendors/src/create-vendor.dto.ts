@@ -6,6 +6,7 @@ import {
   IsDateString,
   IsEmail,
   IsIn,
+  IsObject,
   IsOptional,
   IsString,
   Matches,
@@ -105,6 +106,8 @@ export class CreateVendorDto {
   breachContact?: BreachContactDto;
 
   @ApiProperty({ type: BaaDto })
+  // Required: without it, ValidateNested lets a missing object through to the service.
+  @IsObject()
   @ValidateNested()
   @Type(() => BaaDto)
   baa: BaaDto;
