@@ -298,4 +298,74 @@ describe('loadAppConfig', () => {
       expect(() => loadAppConfig(env)).toThrow(message);
     });
   });
+
+  describe('encryption in transit to PostgreSQL and Redis', () => {
+    const remote = {
+      NODE_ENV: 'production',
+      DATABASE_URL: 'postgres://msync@db.internal:5432/member_sync',
+      DATABASE_SSL_MODE: 'verify-full',
+      REDIS_URL: 'rediss://cache.internal:6380',
+    };
+
+    it.each([
+      [
+        'DATABASE_SSL_MODE',
+        'disable',
+        { DATABASE_SSL_MODE: 'disable' },
+        'must be verify-full in production when the database is on another host',
+      ],
+      [
+        'DATABASE_SSL_MODE',
+        'require (no server check)',
+        { DATABASE_SSL_MODE: 'require' },
+        'must be verify-full in production when the database is on another host',
+      ],
+      [
+        'DATABASE_SSL_MODE',
+        'disable, migrations on another host',
+        {
+          DATABASE_URL: 'postgres://msync@127.0.0.1/member_sync',
+          DATABASE_SSL_MODE: 'disable',
+          MIGRATION_DATABASE_URL: 'postgres://owner@db.internal/member_sync',
+        },
+        'must be verify-full in production when the database is on another host',
+      ],
+      [
+        'REDIS_URL',
+        'plain redis://',
+        { REDIS_URL: 'redis://cache.internal:6379' },
+        'must be a rediss:// URL in production when Redis is on another host',
+      ],
+    ])('stops a production boot when %s is %s', (name, _case, change, message) => {
+      expect(() => loadAppConfig({ ...remote, ...change })).toThrow(
+        new ConfigError(`Invalid configuration: ${name} ${message}`),
+      );
+    });
+
+    it('boots in production with verified TLS to both', () => {
+      const config = loadAppConfig(remote);
+      expect(config.redis.url).toBe(remote.REDIS_URL);
+    });
+
+    it.each([
+      ['loopback addresses', 'postgres://msync@127.0.0.1:5432/db', 'redis://127.0.0.1:6379'],
+      ['localhost and IPv6 loopback', 'postgres://msync@localhost/db', 'redis://[::1]:6379'],
+      ['a Unix socket', 'postgres://msync@/db?host=/var/run/postgresql', 'redis://localhost:6379'],
+    ])('lets a production process reach %s in clear (the link never leaves the host)', (_what, db, redis) => {
+      expect(() =>
+        loadAppConfig({
+          NODE_ENV: 'production',
+          DATABASE_URL: db,
+          DATABASE_SSL_MODE: 'disable',
+          REDIS_URL: redis,
+        }),
+      ).not.toThrow();
+    });
+
+    it('leaves development free to use plain connections to another host', () => {
+      expect(() =>
+        loadAppConfig({ DATABASE_URL: remote.DATABASE_URL, REDIS_URL: 'redis://cache.internal:6379' }),
+      ).not.toThrow();
+    });
+  });
 });

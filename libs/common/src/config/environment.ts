@@ -1,3 +1,4 @@
+import ipaddr from 'ipaddr.js';
 import { plainToInstance, Transform } from 'class-transformer';
 import {
   IsBoolean,
@@ -41,6 +42,50 @@ const HttpsInProduction = () =>
         (args?.object as EnvironmentVariables).NODE_ENV !== 'production' ||
         (typeof value === 'string' && value.startsWith('https://')),
       defaultMessage: () => 'must be an https:// URL in production',
+    },
+  });
+
+/**
+ * A host on this machine: loopback, `localhost`, or none at all (a Unix socket). ePHI crosses the
+ * link to PostgreSQL and Redis; only a link that never leaves the host may go unencrypted (e.g. a
+ * cloud SQL proxy or stunnel sidecar that encrypts onward itself).
+ */
+export function isLocalHost(url: string | undefined): boolean {
+  if (url === undefined) return true;
+  // Not `new URL`: it refuses `postgres://user@/db?host=/run/postgresql`, PostgreSQL's socket form.
+  const match = /^[a-z]+:\/\/(?:[^@/?]*@)?(\[[^\]]*\]|[^/:?]*)[^?]*(?:\?(.*))?$/i.exec(url);
+  if (!match) return false;
+  let host = match[1].replace(/^\[|\]$/g, '');
+  if (host === '') host = new URLSearchParams(match[2] ?? '').get('host') ?? '';
+  if (host === '' || host.startsWith('/') || host === 'localhost') return true;
+  return ipaddr.isValid(host) && ipaddr.process(host).range() === 'loopback';
+}
+
+/** In production, PostgreSQL beyond this host is reached over TLS that verifies the server. */
+const VerifiedDatabaseTlsInProduction = () =>
+  ValidateBy({
+    name: 'verifiedDatabaseTlsInProduction',
+    validator: {
+      validate: (value: unknown, args) => {
+        const env = args?.object as EnvironmentVariables;
+        if (env.NODE_ENV !== 'production' || value === 'verify-full') return true;
+        return isLocalHost(env.DATABASE_URL) && isLocalHost(env.MIGRATION_DATABASE_URL);
+      },
+      defaultMessage: () => 'must be verify-full in production when the database is on another host',
+    },
+  });
+
+/** In production, Redis beyond this host is reached over TLS (`rediss://`). */
+const TlsRedisInProduction = () =>
+  ValidateBy({
+    name: 'tlsRedisInProduction',
+    validator: {
+      validate: (value: unknown, args) =>
+        (args?.object as EnvironmentVariables).NODE_ENV !== 'production' ||
+        typeof value !== 'string' ||
+        value.startsWith('rediss://') ||
+        isLocalHost(value),
+      defaultMessage: () => 'must be a rediss:// URL in production when Redis is on another host',
     },
   });
 
@@ -135,6 +180,7 @@ export class EnvironmentVariables {
   MIGRATION_DATABASE_URL?: string;
 
   @IsIn(['disable', 'require', 'verify-full'])
+  @VerifiedDatabaseTlsInProduction()
   DATABASE_SSL_MODE: 'disable' | 'require' | 'verify-full' = 'disable';
 
   @IsOptional()
@@ -162,6 +208,7 @@ export class EnvironmentVariables {
   LOCAL_REDIS_PORT = 6389;
 
   @Matches(/^rediss?:\/\/\S+$/, { message: 'must be a redis:// or rediss:// URL' })
+  @TlsRedisInProduction()
   REDIS_URL = 'redis://127.0.0.1:6379';
 
   @IsOptional()
