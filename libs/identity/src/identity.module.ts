@@ -6,6 +6,7 @@ import { VendorsModule } from '@app/vendors';
 import { AdminTotpOwner, SigningKeysOwner } from './key-owners';
 import { ObjectAccessService } from './access/object-access.service';
 import { AdminAccountsService } from './admin/admin-accounts.service';
+import { AdminBrowserSessionsService } from './admin/admin-browser-sessions.service';
 import { AdminSessionController } from './admin/admin-session.controller';
 import { AdminRefreshToken, AdminSession } from './admin/admin-session.entity';
 import { AdminSessionsService } from './admin/admin-sessions.service';
@@ -67,6 +68,7 @@ import { TokenService } from './tokens/token.service';
     TokenService,
     AdminUsersService,
     AdminSessionsService,
+    AdminBrowserSessionsService,
     ObjectAccessService,
     SigningKeysOwner,
     AdminTotpOwner,
@@ -83,6 +85,7 @@ import { TokenService } from './tokens/token.service';
     RevocationService,
     AdminUsersService,
     AdminSessionsService,
+    AdminBrowserSessionsService,
     SigningKeysService,
     TokenIssuerService,
   ],

@@ -9,6 +9,7 @@ export * from './partners/partners.service';
 export * from './clients/clients.service';
 export * from './admin/admin-users.service';
 export * from './admin/totp';
+export * from './admin/admin-browser-sessions.service';
 export * from './tokens/signing-keys.service';
 export * from './tokens/token-issuer.service';
 export * from './access/admin-request-verifier';

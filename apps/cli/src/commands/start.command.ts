@@ -92,7 +92,7 @@ export async function startCommand(mode: StartMode): Promise<void> {
     console.log(`\nMember-sync API is up${processes} (${mode === 'all' ? 'API + worker' : 'API only'}):
   API docs         ${base}/api/docs   (OpenAPI: ${base}/api/openapi.json)
   Health           ${base}/health/live   ${base}/health/ready
-  Queue dashboard  ${base}/admin/queues   (admin token required)
+  Queue dashboard  ${base}/admin/queues   (sign in at ${base}/admin/sign-in: admin email, password, TOTP)
 Press Ctrl-C to stop; in-flight requests and jobs finish first.`);
   } else {
     console.log('\nMember-sync worker is up. Press Ctrl-C to stop; running jobs finish first.');

@@ -29,15 +29,16 @@ export type SessionState = 'active' | 'idle' | 'revoked';
 const REVOKED_MARKER_MS = ADMIN_SESSION_MAX_MS + 3600 * 1000;
 
 /**
- * KEYS: activity, revoked marker; ARGV: now, idle timeout, activity ttl (ms). Answers the session
- * state and, only when active, records the activity, all in one atomic step.
+ * KEYS: activity, revoked marker; ARGV: now, idle timeout, activity ttl (ms), record ('1' or '0').
+ * Answers the session state and, only when active and asked to, records the activity, all in one
+ * atomic step.
  */
 const TOUCH_SCRIPT = `
 if redis.call('EXISTS', KEYS[2]) == 1 then return 'revoked' end
 local last = redis.call('GET', KEYS[1])
 if not last then return 'revoked' end
 if tonumber(ARGV[1]) - tonumber(last) > tonumber(ARGV[2]) then return 'idle' end
-redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[3])
+if ARGV[4] == '1' then redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[3]) end
 return 'active'
 `;
 
@@ -68,6 +69,29 @@ export class AdminSessionsService {
     request: FastifyRequest,
     input: { email: string; password: string; totp: string },
   ): Promise<AdminTokens> {
+    const refreshToken = randomBytes(32).toString('base64url');
+    const { user, sessionId } = await this.openSession(request, input, (em, id) =>
+      em.insert(AdminRefreshToken, {
+        tokenHash: hashToken(refreshToken),
+        sessionId: id,
+        status: 'active',
+        createdAt: this.clock.now(),
+      }),
+    );
+    return this.tokensFor(user, sessionId, refreshToken);
+  }
+
+  /**
+   * The login itself, whatever carries the session afterwards (bearer tokens, or the queue
+   * dashboard's cookie): password, TOTP (each code once), the session row and its audit event, and
+   * the session's first activity. Every refusal is audited and counted towards the auth alerts.
+   * `alongside` writes in the session's own transaction (the bearer login's first refresh token).
+   */
+  async openSession(
+    request: FastifyRequest,
+    input: { email: string; password: string; totp: string },
+    alongside?: (em: EntityManager, sessionId: string) => Promise<unknown>,
+  ): Promise<{ user: AdminUser; sessionId: string }> {
     const user = await this.users.findActiveByEmail(input.email);
     // Verify against a dummy hash for unknown users, so timing does not reveal which emails exist.
     const passwordOk = await argon2
@@ -80,7 +104,6 @@ export class AdminSessionsService {
     if (fresh !== 'OK') return this.refuseLogin(request, user, 'totp_replayed');
 
     const sessionId = newId('session');
-    const refreshToken = randomBytes(32).toString('base64url');
     const now = this.clock.now();
     await this.em.fork().transactional(async (em) => {
       await em.insert(AdminSession, {
@@ -91,12 +114,7 @@ export class AdminSessionsService {
         createdAt: now,
         expiresAt: new Date(now.getTime() + ADMIN_SESSION_MAX_MS),
       });
-      await em.insert(AdminRefreshToken, {
-        tokenHash: hashToken(refreshToken),
-        sessionId,
-        status: 'active',
-        createdAt: now,
-      });
+      await alongside?.(em, sessionId);
       await this.audit.record(em, {
         ...this.meta(request, user.id),
         action: 'admin.login',
@@ -107,7 +125,7 @@ export class AdminSessionsService {
       });
     });
     await this.markActive(sessionId);
-    return this.tokensFor(user, sessionId, refreshToken);
+    return { user, sessionId };
   }
 
   /** Exchanges a refresh token for a new pair. A spent token presented again revokes the whole session. */
@@ -171,8 +189,10 @@ export class AdminSessionsService {
    * Records activity on a session and tells whether it may continue. Idle for more than 15
    * minutes (by the injected clock) ends the session; a session unknown to Redis is treated as ended.
    * Read and write are one Lua script, so a revoke can never land between them and be overwritten.
+   * With `record: false` the session is checked (and ended when idle) without counting as activity:
+   * the queue dashboard's background polling must not keep an unattended session alive.
    */
-  async touch(sessionId: string): Promise<SessionState> {
+  async touch(sessionId: string, options: { record?: boolean } = {}): Promise<SessionState> {
     const state = (await this.redis.eval(
       TOUCH_SCRIPT,
       2,
@@ -181,6 +201,7 @@ export class AdminSessionsService {
       String(this.clock.nowMs()),
       String(ADMIN_IDLE_TIMEOUT_MS),
       String(ADMIN_SESSION_MAX_MS),
+      options.record === false ? '0' : '1',
     )) as SessionState;
     if (state === 'idle') await this.revoke(sessionId, 'idle_timeout');
     return state;
