@@ -1,20 +1,26 @@
 import { Entity, Enum, PrimaryKey, Property } from '@mikro-orm/core';
 
-export type AlertType =
-  | 'auth_failures'
-  | 'api_key_outside_allowlist'
-  | 'refresh_token_reuse'
-  | 'integrity_violation'
-  | 'baa_refusal'
-  | 'bulk_read_off_hours'
-  | 'unusual_source_network'
-  | 'audit_checkpoint_invalid'
-  | 'webhook_endpoint_disabled'
+/** Every alert type, the closed set the type column holds (and /metrics labels its counts with). */
+export const ALERT_TYPES = [
+  'auth_failures',
+  'api_key_outside_allowlist',
+  'refresh_token_reuse',
+  'integrity_violation',
+  'baa_refusal',
+  'bulk_read_off_hours',
+  'unusual_source_network',
+  'audit_checkpoint_invalid',
+  'webhook_endpoint_disabled',
   // Issue 11: compliance workflows.
-  | 'baa_expiring'
-  | 'deliveries_parked'
-  | 'rights_request_overdue'
-  | 'sink_without_baa';
+  'baa_expiring',
+  'deliveries_parked',
+  'rights_request_overdue',
+  'sink_without_baa',
+] as const;
+export type AlertType = (typeof ALERT_TYPES)[number];
+/** An alert is open until a compliance officer acknowledges it. */
+export const ALERT_STATUSES = ['open', 'acknowledged'] as const;
+export type AlertStatus = (typeof ALERT_STATUSES)[number];
 export type AlertSeverity = 'low' | 'medium' | 'high' | 'critical';
 
 /** A security alert for compliance officers. `details` holds counts, ids and reasons: never values. */

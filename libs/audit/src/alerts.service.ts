@@ -5,7 +5,14 @@ import { AppConfig, Clock, DomainError, JobQueues, newId, REDIS, type Actor } fr
 import { auditActor } from './audit-actor';
 import { sourceNetwork, withinBusinessHours } from './alert-rules';
 import { AuditService } from './audit.service';
-import { Alert, AlertSeverity, AlertType } from './alert.entity';
+import {
+  Alert,
+  ALERT_STATUSES,
+  ALERT_TYPES,
+  AlertSeverity,
+  AlertType,
+  type AlertStatus,
+} from './alert.entity';
 
 const AUTH_FAILURE_WINDOW_MS = 15 * 60 * 1000;
 /** Member reads are counted in memory and sent to Redis at most this long after the read… */
@@ -239,6 +246,24 @@ export class AlertsService implements BeforeApplicationShutdown {
   /** The newest 200 alerts, acknowledged or not. */
   async list(): Promise<{ data: Alert[] }> {
     return { data: await this.em.fork().find(Alert, {}, { orderBy: { raisedAt: 'desc' }, limit: 200 }) };
+  }
+
+  /**
+   * How many alerts there are of each type, open and acknowledged (for /metrics): one grouped count
+   * over the alert table, every known type and status present (0 when none), unknown types left out.
+   */
+  async counts(): Promise<Array<{ type: AlertType; status: AlertStatus; count: number }>> {
+    const rows = await this.em
+      .fork()
+      .execute<Array<{ type: string; acknowledged: boolean; count: number }>>(
+        'select type, acknowledged_at is not null as acknowledged, count(*)::int as count from alert group by 1, 2',
+      );
+    const found = new Map(
+      rows.map((row) => [`${row.type}:${row.acknowledged ? 'acknowledged' : 'open'}`, row.count]),
+    );
+    return ALERT_TYPES.flatMap((type) =>
+      ALERT_STATUSES.map((status) => ({ type, status, count: Number(found.get(`${type}:${status}`) ?? 0) })),
+    );
   }
 
   /** Marks an alert handled, with who and why; audited with the change. */

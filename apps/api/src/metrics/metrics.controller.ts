@@ -23,7 +23,10 @@ export class MetricsController {
 
   @Get()
   @Header('content-type', Registry.PROMETHEUS_CONTENT_TYPE)
-  @ApiOperation({ summary: 'Prometheus metrics: sync health and process metrics (docs/operations.md)' })
+  @ApiOperation({
+    summary:
+      'Prometheus metrics: requests, queues, deliveries, audit chain, alerts, sync health, process (docs/operations.md)',
+  })
   @ApiHeader({ name: 'authorization', required: true, description: '`Bearer <METRICS_TOKEN>`' })
   @ApiProduces(Registry.PROMETHEUS_CONTENT_TYPE)
   @ApiOkResponse({ description: 'Prometheus text format 0.0.4', schema: { type: 'string' } })

@@ -10,6 +10,19 @@ const FILE = /^checkpoint-(\d{15})\.json$/;
 
 type CheckpointRow = { seq: string; hash: Buffer; created_at: Date; key_id: string; signature: string };
 
+/** How many of the newest stored checkpoints `chainStatus` checks for one whose signature verifies. */
+const CHECKPOINTS_CHECKED = 5;
+
+export interface AuditChainStatus {
+  /** The sequence number of the newest event (0: none yet). */
+  headSeq: number;
+  /** When the newest event happened (null: none yet). */
+  headAt: Date | null;
+  /** The newest signed checkpoint (null: none yet). */
+  checkpointSeq: number | null;
+  checkpointAt: Date | null;
+}
+
 /**
  * Signs the chain head and stores the checkpoint twice: in the database and as a file outside it.
  * The file is always written from a fresh signature over the real head, never copied from the
@@ -76,6 +89,37 @@ export class CheckpointsService {
         'select seq, hash, created_at, key_id, signature from audit_checkpoint order by seq',
       );
     return rows.map(fromRow);
+  }
+
+  /**
+   * Where the chain and its checkpoints stand, for monitoring: the head's sequence and the time of
+   * its newest event, and the newest stored checkpoint whose signature verifies (of the newest few:
+   * a row inserted by hand does not count as a checkpoint). One statement, index lookups only.
+   */
+  async chainStatus(): Promise<AuditChainStatus> {
+    const rows = await this.em
+      .fork()
+      .execute<Array<{ head_seq: string; head_at: Date | null } & Partial<CheckpointRow>>>(
+        `select h.seq as head_seq, (select e.occurred_at from audit_event e where e.seq = h.seq) as head_at,
+         c.seq, c.hash, c.created_at, c.key_id, c.signature
+       from audit_chain_head h
+       left join lateral (
+         select seq, hash, created_at, key_id, signature from audit_checkpoint order by seq desc limit ${CHECKPOINTS_CHECKED}
+       ) c on true
+       where h.id = 1
+       order by c.seq desc nulls last`,
+      );
+    const [head] = rows;
+    const signed = rows
+      .filter((row): row is typeof row & CheckpointRow => row.seq !== null && row.seq !== undefined)
+      .map(fromRow)
+      .find((checkpoint) => checkpoint.seq <= Number(head.head_seq) && this.signer.verify(checkpoint));
+    return {
+      headSeq: Number(head.head_seq),
+      headAt: head.head_at ? new Date(head.head_at) : null,
+      checkpointSeq: signed?.seq ?? null,
+      checkpointAt: signed ? new Date(signed.time) : null,
+    };
   }
 
   /** Checkpoints from the external directory (what a database administrator cannot rewrite). */

@@ -9,6 +9,7 @@ import { DeliveryDispatchJob } from '../outbox/delivery-dispatch.job';
 import { SubscriptionsModule } from '../subscriptions/subscriptions.module';
 import { DeadLettersController } from './dead-letters.controller';
 import { DeadLettersService } from './dead-letters.service';
+import { DeliveryOutcomes } from './delivery-outcomes';
 import { DeliveryQueue } from './delivery-queue';
 import { DeliverySendJob } from './delivery-send.job';
 import { FailingEndpoints } from './failing-endpoints';
@@ -28,7 +29,8 @@ import { ResumeParkedJob } from './resume-parked.job';
     ParkedDeliveryStore,
     ResumeParkedJob,
     ParkedDeliveriesListener,
+    DeliveryOutcomes,
   ],
-  exports: [DeadLettersService],
+  exports: [DeadLettersService, DeliveryOutcomes],
 })
 export class DeliveriesModule {}

@@ -34,6 +34,7 @@ import {
   serializeDeliveryBody,
   type DeliveryBody,
 } from './delivery-message';
+import { DeliveryOutcomes, failureLabel, outcomeLabel } from './delivery-outcomes';
 import { DeliveryQueue } from './delivery-queue';
 import { retryDelayMs } from './delivery-retry-schedule';
 import { FailingEndpoints } from './failing-endpoints';
@@ -82,10 +83,24 @@ export class DeliverySendJob {
     private readonly health: SubscriptionHealthStore,
     private readonly policy: MemberAccessPolicy,
     private readonly parked: ParkedDeliveryStore,
+    private readonly outcomes: DeliveryOutcomes,
   ) {}
 
+  /** One attempt, its outcome counted for /metrics (a counting failure is logged, never thrown). */
   @JobHandler('deliveries.send')
   async run(payload: JobPayloads['deliveries.send']): Promise<DeliveryOutcome> {
+    let result: DeliveryOutcome;
+    try {
+      result = await this.attempt(payload);
+    } catch (error) {
+      await this.outcomes.count(failureLabel(error));
+      throw error;
+    }
+    await this.outcomes.count(outcomeLabel(result));
+    return result;
+  }
+
+  private async attempt(payload: JobPayloads['deliveries.send']): Promise<DeliveryOutcome> {
     const ids = {
       outboxId: payload.outboxId,
       subscriptionId: payload.subscriptionId,

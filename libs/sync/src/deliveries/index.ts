@@ -3,3 +3,4 @@ export * from './deliveries-jobs.module';
 export * from './dead-letters.service';
 export * from './delivery-retry-schedule';
 export * from './delivery-message';
+export * from './delivery-outcomes';
