@@ -3,14 +3,13 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { type ModuleMetadata, RequestMethod, VersioningType } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
-import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { SwaggerModule } from '@nestjs/swagger';
 import helmet, { type FastifyHelmetOptions } from '@fastify/helmet';
 import type { FastifyError } from 'fastify';
 import { Logger } from 'nestjs-pino';
 import {
   AppConfig,
   Clock,
-  PARTNER_SCOPES,
   SERVED_METHODS,
   MethodNotImplemented,
   acceptJsonBodiesOnly,
@@ -18,8 +17,10 @@ import {
   frameworkRefusal,
   requestIdFor,
 } from '@app/common';
-import { applyRouteBodyLimits, documentIdempotencyKey } from '@app/sync';
+import { applyRouteBodyLimits } from '@app/sync';
 import { ApiModule } from './api.module';
+import { recordRequestMetrics } from './metrics/request-metrics';
+import { buildOpenApiDocument } from './openapi-document';
 import { mountQueueDashboard } from './queue-dashboard';
 import { auditEveryRequest } from './request-audit';
 
@@ -173,6 +174,7 @@ export async function configureApiApplication(app: NestFastifyApplication, confi
   app.useLogger(app.get(Logger));
   app.flushLogs();
   auditEveryRequest(app);
+  recordRequestMetrics(app);
 
   const securityHeaders = await helmetHeaders(HELMET_OPTIONS);
   // Where helmet's hook ran, on the raw response as helmet sets them, so every answer (errors,
@@ -204,49 +206,7 @@ export async function configureApiApplication(app: NestFastifyApplication, confi
   });
   app.enableVersioning({ type: VersioningType.URI, defaultVersion: '1' });
 
-  const document = documentIdempotencyKey(
-    SwaggerModule.createDocument(
-      app,
-      new DocumentBuilder()
-        .setTitle('Member-sync API')
-        .setDescription(
-          'Keeps member data in step between a B2B platform and a membership system. All data is ePHI.',
-        )
-        .setVersion('1')
-        .addOAuth2(
-          {
-            type: 'oauth2',
-            description: 'Partner clients: client credentials (client_secret_basic or private_key_jwt)',
-            flows: {
-              clientCredentials: {
-                tokenUrl: config.auth.tokenEndpoint,
-                scopes: Object.fromEntries(PARTNER_SCOPES.map((s) => [s, s])),
-              },
-            },
-          },
-          'partnerToken',
-        )
-        .addBearerAuth(
-          {
-            type: 'http',
-            scheme: 'bearer',
-            bearerFormat: 'JWT',
-            description: 'Admin session token (password + TOTP)',
-          },
-          'adminToken',
-        )
-        .addApiKey(
-          {
-            type: 'apiKey',
-            in: 'header',
-            name: 'X-API-Key',
-            description: 'Per-integration key, sync:write only',
-          },
-          'apiKey',
-        )
-        .build(),
-    ),
-  );
+  const document = buildOpenApiDocument(app, config);
   SwaggerModule.setup('api/docs', app, document, { jsonDocumentUrl: 'api/openapi.json', raw: ['json'] });
   await mountQueueDashboard(app);
 }

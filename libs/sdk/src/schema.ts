@@ -4,6 +4,104 @@
  */
 
 export interface paths {
+    "/.well-known/jwks.json": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Public keys that verify our access tokens */
+        get: operations["TokenController_jwks"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/.well-known/oauth-authorization-server": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** RFC 8414 authorization server metadata */
+        get: operations["TokenController_metadata"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/admins": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["AdminUsersController_list_v1"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/admins/{adminId}/disable": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: operations["AdminUsersController_disable_v1"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/alerts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["AuditAdminController_listAlerts_v1"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/alerts/{alertId}/acknowledge": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: operations["AuditAdminController_acknowledge_v1"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/admin/audit/events": {
         parameters: {
             query?: never;
@@ -52,14 +150,30 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/api/v1/admin/alerts": {
+    "/api/v1/admin/consents": {
         parameters: {
             query?: never;
             header?: never;
             path?: never;
             cookie?: never;
         };
-        get: operations["AuditAdminController_listAlerts_v1"];
+        get: operations["ConsentsController_list_v1"];
+        put?: never;
+        post: operations["ConsentsController_create_v1"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/consents/{consentId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["ConsentsController_get_v1"];
         put?: never;
         post?: never;
         delete?: never;
@@ -68,7 +182,7 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/api/v1/admin/alerts/{alertId}/acknowledge": {
+    "/api/v1/admin/consents/{consentId}/revoke": {
         parameters: {
             query?: never;
             header?: never;
@@ -77,37 +191,21 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        post: operations["AuditAdminController_acknowledge_v1"];
+        post: operations["ConsentsController_revoke_v1"];
         delete?: never;
         options?: never;
         head?: never;
         patch?: never;
         trace?: never;
     };
-    "/api/v1/admin/vendors": {
+    "/api/v1/admin/deliveries/dead-letters": {
         parameters: {
             query?: never;
             header?: never;
             path?: never;
             cookie?: never;
         };
-        get: operations["VendorsController_list_v1"];
-        put?: never;
-        post: operations["VendorsController_create_v1"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/admin/vendors/inventory": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get: operations["VendorsController_inventory_v1"];
+        get: operations["DeadLettersController_list_v1"];
         put?: never;
         post?: never;
         delete?: never;
@@ -116,14 +214,46 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/api/v1/admin/vendors/{vendorId}": {
+    "/api/v1/admin/deliveries/dead-letters/replay": {
         parameters: {
             query?: never;
             header?: never;
             path?: never;
             cookie?: never;
         };
-        get: operations["VendorsController_get_v1"];
+        get?: never;
+        put?: never;
+        post: operations["DeadLettersController_replayMany_v1"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/deliveries/dead-letters/{id}/replay": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: operations["DeadLettersController_replay_v1"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/exports/deidentified": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["DeidentifiedExportController_export_v1"];
         put?: never;
         post?: never;
         delete?: never;
@@ -132,65 +262,30 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/api/v1/admin/vendors/{vendorId}/baa": {
+    "/api/v1/admin/incidents": {
         parameters: {
             query?: never;
             header?: never;
             path?: never;
             cookie?: never;
         };
-        get?: never;
-        put: operations["VendorsController_updateBaa_v1"];
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/oauth/token": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
+        get: operations["IncidentsController_list_v1"];
         put?: never;
-        /** Client-credentials grant (client_secret_basic or private_key_jwt) */
-        post: operations["TokenController_token"];
+        post: operations["IncidentsController_create_v1"];
         delete?: never;
         options?: never;
         head?: never;
         patch?: never;
         trace?: never;
     };
-    "/oauth/revoke": {
+    "/api/v1/admin/incidents/{incidentId}": {
         parameters: {
             query?: never;
             header?: never;
             path?: never;
             cookie?: never;
         };
-        get?: never;
-        put?: never;
-        /** RFC 7009 token revocation */
-        post: operations["TokenController_revoke"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/.well-known/jwks.json": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** Public keys that verify our access tokens */
-        get: operations["TokenController_jwks"];
+        get: operations["IncidentsController_get_v1"];
         put?: never;
         post?: never;
         delete?: never;
@@ -199,15 +294,46 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/.well-known/oauth-authorization-server": {
+    "/api/v1/admin/incidents/{incidentId}/assessment": {
         parameters: {
             query?: never;
             header?: never;
             path?: never;
             cookie?: never;
         };
-        /** RFC 8414 authorization server metadata */
-        get: operations["TokenController_metadata"];
+        get?: never;
+        put: operations["IncidentsController_assess_v1"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/incidents/{incidentId}/contain": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: operations["IncidentsController_contain_v1"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/incidents/{incidentId}/hhs-report": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["IncidentsController_hhsReport_v1"];
         put?: never;
         post?: never;
         delete?: never;
@@ -216,23 +342,55 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/api/v1/admin/session": {
+    "/api/v1/admin/incidents/{incidentId}/letters": {
         parameters: {
             query?: never;
             header?: never;
             path?: never;
             cookie?: never;
         };
-        get?: never;
+        get: operations["IncidentsController_letters_v1"];
         put?: never;
-        post: operations["AdminSessionController_login_v1"];
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
         patch?: never;
         trace?: never;
     };
-    "/api/v1/admin/session/refresh": {
+    "/api/v1/admin/incidents/{incidentId}/members": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["IncidentsController_members_v1"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/incidents/{incidentId}/notification": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put: operations["IncidentsController_notification_v1"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/keys/rotate": {
         parameters: {
             query?: never;
             header?: never;
@@ -241,7 +399,103 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        post: operations["AdminSessionController_refresh_v1"];
+        post: operations["KeysController_rotate_v1"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/keys/rotations/{rotationId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["KeysController_status_v1"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/legal-holds": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["LegalHoldsController_list_v1"];
+        put?: never;
+        post: operations["LegalHoldsController_place_v1"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/legal-holds/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["LegalHoldsController_get_v1"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/legal-holds/{id}/release": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: operations["LegalHoldsController_release_v1"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/members/search": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: operations["AdminMembersController_search_v1"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/members/{memberId}/disclosures": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["AdminMembersController_disclosures_v1"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -312,7 +566,7 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/api/v1/admin/partners/{partnerId}/suspend": {
+    "/api/v1/admin/partners/{partnerId}/api-keys": {
         parameters: {
             query?: never;
             header?: never;
@@ -321,14 +575,14 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        post: operations["PartnersController_suspend_v1"];
+        post: operations["PartnersController_createApiKey_v1"];
         delete?: never;
         options?: never;
         head?: never;
         patch?: never;
         trace?: never;
     };
-    "/api/v1/admin/partners/{partnerId}/reinstate": {
+    "/api/v1/admin/partners/{partnerId}/api-keys/{keyId}/revoke": {
         parameters: {
             query?: never;
             header?: never;
@@ -337,7 +591,23 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        post: operations["PartnersController_reinstate_v1"];
+        post: operations["PartnersController_revokeApiKey_v1"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/partners/{partnerId}/api-keys/{keyId}/rotate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: operations["PartnersController_rotateApiKey_v1"];
         delete?: never;
         options?: never;
         head?: never;
@@ -376,7 +646,7 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/api/v1/admin/partners/{partnerId}/api-keys": {
+    "/api/v1/admin/partners/{partnerId}/reinstate": {
         parameters: {
             query?: never;
             header?: never;
@@ -385,14 +655,14 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        post: operations["PartnersController_createApiKey_v1"];
+        post: operations["PartnersController_reinstate_v1"];
         delete?: never;
         options?: never;
         head?: never;
         patch?: never;
         trace?: never;
     };
-    "/api/v1/admin/partners/{partnerId}/api-keys/{keyId}/rotate": {
+    "/api/v1/admin/partners/{partnerId}/suspend": {
         parameters: {
             query?: never;
             header?: never;
@@ -401,14 +671,30 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        post: operations["PartnersController_rotateApiKey_v1"];
+        post: operations["PartnersController_suspend_v1"];
         delete?: never;
         options?: never;
         head?: never;
         patch?: never;
         trace?: never;
     };
-    "/api/v1/admin/partners/{partnerId}/api-keys/{keyId}/revoke": {
+    "/api/v1/admin/partners/{partnerId}/webhook-secrets": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["WebhookSecretsController_list_v1"];
+        put?: never;
+        post: operations["WebhookSecretsController_create_v1"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/partners/{partnerId}/webhook-secrets/{secretId}/revoke": {
         parameters: {
             query?: never;
             header?: never;
@@ -417,7 +703,231 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        post: operations["PartnersController_revokeApiKey_v1"];
+        post: operations["WebhookSecretsController_revoke_v1"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/reconciliation-cases": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["ReconciliationCasesController_list_v1"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/reconciliation-cases/{caseId}/resolve": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: operations["ReconciliationCasesController_resolve_v1"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/rights-requests": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["RightsRequestsController_list_v1"];
+        put?: never;
+        post: operations["RightsRequestsController_create_v1"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/rights-requests/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["RightsRequestsController_get_v1"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/rights-requests/{id}/accept": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: operations["RightsRequestsController_accept_v1"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/rights-requests/{id}/complete": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: operations["RightsRequestsController_complete_v1"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/rights-requests/{id}/deny": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: operations["RightsRequestsController_deny_v1"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/rights-requests/{id}/export-link": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: operations["RightsRequestsController_exportLink_v1"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/rights-requests/{id}/extend": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: operations["RightsRequestsController_extend_v1"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/rights-requests/{id}/refuse": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: operations["RightsRequestsController_refuse_v1"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/rights-requests/{id}/review": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: operations["RightsRequestsController_review_v1"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/rights-requests/{id}/withdraw": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: operations["RightsRequestsController_withdraw_v1"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/session": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: operations["AdminSessionController_login_v1"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/session/refresh": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: operations["AdminSessionController_refresh_v1"];
         delete?: never;
         options?: never;
         head?: never;
@@ -441,23 +951,7 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/api/v1/admin/admins": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get: operations["AdminUsersController_list_v1"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/admin/admins/{adminId}/disable": {
+    "/api/v1/admin/sources": {
         parameters: {
             query?: never;
             header?: never;
@@ -466,7 +960,151 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        post: operations["AdminUsersController_disable_v1"];
+        post: operations["SourcesController_create_v1"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/sources/{id}/backfill": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["SourcesController_backfillStatus_v1"];
+        put?: never;
+        post: operations["SourcesController_backfill_v1"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/sources/{id}/poll": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: operations["SourcesController_poll_v1"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/sources/{id}/status": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["SourcesController_status_v1"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/vendors": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["VendorsController_list_v1"];
+        put?: never;
+        post: operations["VendorsController_create_v1"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/vendors/inventory": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["VendorsController_inventory_v1"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/vendors/{vendorId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["VendorsController_get_v1"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/vendors/{vendorId}/baa": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put: operations["VendorsController_updateBaa_v1"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/webhook-subscriptions/{id}/status": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["SubscriptionStatusController_status_v1"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/changes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["ChangesController_list_v1"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -521,345 +1159,6 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/api/v1/admin/members/search": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        post: operations["AdminMembersController_search_v1"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/admin/members/{memberId}/disclosures": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get: operations["AdminMembersController_disclosures_v1"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/admin/exports/deidentified": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get: operations["DeidentifiedExportController_export_v1"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/admin/keys/rotate": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        post: operations["KeysController_rotate_v1"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/admin/keys/rotations/{rotationId}": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get: operations["KeysController_status_v1"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/admin/consents": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get: operations["ConsentsController_list_v1"];
-        put?: never;
-        post: operations["ConsentsController_create_v1"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/admin/consents/{consentId}": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get: operations["ConsentsController_get_v1"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/admin/consents/{consentId}/revoke": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        post: operations["ConsentsController_revoke_v1"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/admin/incidents": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get: operations["IncidentsController_list_v1"];
-        put?: never;
-        post: operations["IncidentsController_create_v1"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/admin/incidents/{incidentId}": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get: operations["IncidentsController_get_v1"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/admin/incidents/{incidentId}/members": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get: operations["IncidentsController_members_v1"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/admin/incidents/{incidentId}/assessment": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put: operations["IncidentsController_assess_v1"];
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/admin/incidents/{incidentId}/notification": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put: operations["IncidentsController_notification_v1"];
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/admin/incidents/{incidentId}/letters": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get: operations["IncidentsController_letters_v1"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/admin/incidents/{incidentId}/hhs-report": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get: operations["IncidentsController_hhsReport_v1"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/admin/incidents/{incidentId}/contain": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        post: operations["IncidentsController_contain_v1"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/health/live": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** The process is up (no dependency checks) */
-        get: operations["HealthController_live"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/health/ready": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** Postgres and Redis answer; take traffic */
-        get: operations["HealthController_ready"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/metrics": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** Prometheus metrics: sync health and process metrics (docs/operations.md) */
-        get: operations["MetricsController_scrape"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/admin/partners/{partnerId}/webhook-secrets": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get: operations["WebhookSecretsController_list_v1"];
-        put?: never;
-        post: operations["WebhookSecretsController_create_v1"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/admin/partners/{partnerId}/webhook-secrets/{secretId}/revoke": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        post: operations["WebhookSecretsController_revoke_v1"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
     "/api/v1/members/{memberId}/updates": {
         parameters: {
             query?: never;
@@ -876,6 +1175,22 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/rights-exports/{token}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["RightsExportsController_download_v1"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/sync/batches": {
         parameters: {
             query?: never;
@@ -886,38 +1201,6 @@ export interface paths {
         get?: never;
         put?: never;
         post: operations["IngestController_batch_v1"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/admin/reconciliation-cases": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get: operations["ReconciliationCasesController_list_v1"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/admin/reconciliation-cases/{caseId}/resolve": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        post: operations["ReconciliationCasesController_resolve_v1"];
         delete?: never;
         options?: never;
         head?: never;
@@ -972,14 +1255,15 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/api/v1/admin/webhook-subscriptions/{id}/status": {
+    "/health/live": {
         parameters: {
             query?: never;
             header?: never;
             path?: never;
             cookie?: never;
         };
-        get: operations["SubscriptionStatusController_status_v1"];
+        /** The process is up (no dependency checks) */
+        get: operations["HealthController_live"];
         put?: never;
         post?: never;
         delete?: never;
@@ -988,14 +1272,15 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/api/v1/admin/deliveries/dead-letters": {
+    "/health/ready": {
         parameters: {
             query?: never;
             header?: never;
             path?: never;
             cookie?: never;
         };
-        get: operations["DeadLettersController_list_v1"];
+        /** Postgres and Redis answer; take traffic */
+        get: operations["HealthController_ready"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1004,62 +1289,15 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/api/v1/admin/deliveries/dead-letters/replay": {
+    "/metrics": {
         parameters: {
             query?: never;
             header?: never;
             path?: never;
             cookie?: never;
         };
-        get?: never;
-        put?: never;
-        post: operations["DeadLettersController_replayMany_v1"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/admin/deliveries/dead-letters/{id}/replay": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        post: operations["DeadLettersController_replay_v1"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/admin/sources": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        post: operations["SourcesController_create_v1"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/admin/sources/{id}/status": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get: operations["SourcesController_status_v1"];
+        /** Prometheus metrics: requests, queues, deliveries, audit chain, alerts, sync health, process (docs/operations.md) */
+        get: operations["MetricsController_scrape"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1068,7 +1306,7 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/api/v1/admin/sources/{id}/poll": {
+    "/oauth/revoke": {
         parameters: {
             query?: never;
             header?: never;
@@ -1077,78 +1315,15 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        post: operations["SourcesController_poll_v1"];
+        /** RFC 7009 token revocation */
+        post: operations["TokenController_revoke"];
         delete?: never;
         options?: never;
         head?: never;
         patch?: never;
         trace?: never;
     };
-    "/api/v1/admin/sources/{id}/backfill": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get: operations["SourcesController_backfillStatus_v1"];
-        put?: never;
-        post: operations["SourcesController_backfill_v1"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/changes": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get: operations["ChangesController_list_v1"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/admin/rights-requests": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get: operations["RightsRequestsController_list_v1"];
-        put?: never;
-        post: operations["RightsRequestsController_create_v1"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/admin/rights-requests/{id}": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get: operations["RightsRequestsController_get_v1"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/admin/rights-requests/{id}/review": {
+    "/oauth/token": {
         parameters: {
             query?: never;
             header?: never;
@@ -1157,183 +1332,8 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        post: operations["RightsRequestsController_review_v1"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/admin/rights-requests/{id}/export-link": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        post: operations["RightsRequestsController_exportLink_v1"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/admin/rights-requests/{id}/accept": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        post: operations["RightsRequestsController_accept_v1"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/admin/rights-requests/{id}/deny": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        post: operations["RightsRequestsController_deny_v1"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/admin/rights-requests/{id}/complete": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        post: operations["RightsRequestsController_complete_v1"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/admin/rights-requests/{id}/refuse": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        post: operations["RightsRequestsController_refuse_v1"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/admin/rights-requests/{id}/withdraw": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        post: operations["RightsRequestsController_withdraw_v1"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/admin/rights-requests/{id}/extend": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        post: operations["RightsRequestsController_extend_v1"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/rights-exports/{token}": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get: operations["RightsExportsController_download_v1"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/admin/legal-holds": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get: operations["LegalHoldsController_list_v1"];
-        put?: never;
-        post: operations["LegalHoldsController_place_v1"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/admin/legal-holds/{id}": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get: operations["LegalHoldsController_get_v1"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/admin/legal-holds/{id}/release": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        post: operations["LegalHoldsController_release_v1"];
+        /** Client-credentials grant (client_secret_basic or private_key_jwt) */
+        post: operations["TokenController_token"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1347,80 +1347,13 @@ export interface components {
         AcknowledgeAlertDto: {
             note: string;
         };
-        BreachContactDto: {
-            name: string;
-            /** Format: email */
-            email: string;
-            /** @example +1 415 555 0100 */
-            phone?: string;
-        };
-        BaaDto: {
+        AcquiredFactorDto: {
+            /** @description Whether the PHI was actually acquired or viewed */
+            acquired: boolean;
             /** @enum {string} */
-            status: "draft" | "signed" | "expired" | "terminated";
-            /** Format: date */
-            signedAt?: string;
-            /** Format: date */
-            effectiveFrom?: string;
-            /** Format: date */
-            expiresAt?: string;
-            documentSha256?: string;
-            permittedCategories: ("identity" | "government_id" | "contact" | "membership" | "coverage" | "dependents" | "wellness" | "preferences")[];
-        };
-        CreateVendorDto: {
-            name: string;
-            /** @enum {string} */
-            role: "partner" | "subprocessor";
-            /**
-             * @description required for a subprocessor (what it does for us); refused for a partner
-             * @enum {string}
-             */
-            service?: "cloud" | "logging" | "analytics" | "error_tracking" | "siem" | "kms" | "other";
-            breachContact?: components["schemas"]["BreachContactDto"];
-            baa: components["schemas"]["BaaDto"];
-        };
-        UpdateBaaDto: {
-            /**
-             * @description required unless the terms are nested in `baa`
-             * @enum {string}
-             */
-            status?: "draft" | "signed" | "expired" | "terminated";
-            /** Format: date */
-            signedAt?: string;
-            /** Format: date */
-            effectiveFrom?: string;
-            /** Format: date */
-            expiresAt?: string;
-            documentSha256?: string;
-            /** @description required unless nested in `baa` */
-            permittedCategories?: ("identity" | "government_id" | "contact" | "membership" | "coverage" | "dependents" | "wellness" | "preferences")[];
-            /** @description the terms nested, instead of flat */
-            baa?: components["schemas"]["BaaDto"];
-            /** @description why (a ticket or contract reference; never PHI): kept in the BAA history and audited */
-            reason: string;
-        };
-        TokenRequestDto: {
-            /** @example client_credentials */
-            grant_type: string;
-            /** @description space-separated subset of the client scopes */
-            scope?: string;
-            client_id?: string;
-            /** @example urn:ietf:params:oauth:client-assertion-type:jwt-bearer */
-            client_assertion_type?: string;
-            client_assertion?: string;
-            /** @description RFC 8707 resource indicator; must be this API if given */
-            resource?: string;
-            /**
-             * @description wellness apps only: a member-scoped token for this member (members:read on GET /api/v1/members/{member_id} alone, 5 minutes)
-             * @example mbr_01JD6V4Q2W8X9Y0Z1A2B3C4D5E
-             */
-            member_id?: string;
-        };
-        RevocationRequestDto: {
-            token: string;
-            token_type_hint?: string;
-            client_id?: string;
-            client_assertion_type?: string;
-            client_assertion?: string;
+            level: "low" | "medium" | "high";
+            /** @description Stored encrypted, never logged */
+            note: string;
         };
         AdminLoginDto: {
             email: string;
@@ -1430,62 +1363,132 @@ export interface components {
         AdminRefreshDto: {
             refreshToken: string;
         };
-        CreateOrganizationDto: {
-            name: string;
+        AssessmentDto: {
+            /** @description (iii) whether the PHI was acquired or viewed */
+            acquiredOrViewed: components["schemas"]["AcquiredFactorDto"];
+            /** @description (iv) the extent of mitigation */
+            mitigation: components["schemas"]["FactorDto"];
+            /** @description (i) nature and extent of the PHI involved */
+            natureAndExtent: components["schemas"]["FactorDto"];
+            /** @description Why (one line; the first 80 characters are audited) */
+            reason: string;
+            /** @description (ii) the unauthorized person */
+            unauthorizedPerson: components["schemas"]["FactorDto"];
         };
-        CreatePartnerDto: {
+        BaaDto: {
+            documentSha256?: string;
+            /** Format: date */
+            effectiveFrom?: string;
+            /** Format: date */
+            expiresAt?: string;
+            permittedCategories: ("identity" | "government_id" | "contact" | "membership" | "coverage" | "dependents" | "wellness" | "preferences")[];
+            /** Format: date */
+            signedAt?: string;
+            /** @enum {string} */
+            status: "draft" | "signed" | "expired" | "terminated";
+        };
+        BackfillStatusDto: {
+            /** Format: date-time */
+            finishedAt: string | null;
+            /** @description changes read so far (applied, duplicate, conflict or rejected) */
+            processed: number;
+            /** @description the job's progress, 0-100 */
+            progress: number | null;
+            /** Format: date-time */
+            startedAt: string | null;
+            /** @enum {string} */
+            status: "none" | "running" | "done" | "failed";
+        };
+        BreachContactDto: {
+            /** Format: email */
+            email: string;
             name: string;
-            vendorId: string;
-            /** @enum {string} */
-            type: "carrier" | "benefits_admin" | "membership_system" | "wellness_app";
-            organizationIds: string[];
-            categories: ("identity" | "government_id" | "contact" | "membership" | "coverage" | "dependents" | "wellness" | "preferences")[];
-            /** @enum {string} */
-            purpose: "treatment" | "payment" | "operations" | "eligibility" | "wellness" | "marketing" | "sync";
-            requiresConsent: boolean;
+            /** @example +1 415 555 0100 */
+            phone?: string;
+        };
+        BulkReplayDto: {
+            /** @description dead letters to replay; absent = every dead letter */
+            ids?: string[];
+        };
+        CasePageDto: {
+            data: components["schemas"]["CaseSummaryDto"][];
+            nextCursor: string | null;
+        };
+        CaseSummaryDto: {
+            /** @description JSON paths of the fields, never values */
+            fields: string[];
+            id: string;
+            memberId: string;
+            /** Format: date-time */
+            openedAt: string;
         };
         ChangeReasonDto: {
             /** @description why (a ticket reference; never PHI), kept on the row and audited (first 80 characters) */
             reason: string;
         };
+        ConsentDto: {
+            categories: ("identity" | "government_id" | "contact" | "membership" | "coverage" | "dependents" | "wellness" | "preferences")[];
+            /** Format: date-time */
+            createdAt: string;
+            createdBy: string;
+            evidenceSha256: string;
+            id: string;
+            /** @description active and validFrom ≤ now: the consent opens the member to the partner now */
+            inEffect: boolean;
+            memberId: string;
+            organizationId: string;
+            partnerId: string;
+            purpose: string;
+            revocationReason: string | null;
+            /** Format: date-time */
+            revokedAt: string | null;
+            revokedBy: string | null;
+            /**
+             * @description expired is computed from validUntil
+             * @enum {string}
+             */
+            status: "active" | "revoked" | "expired";
+            /** Format: date-time */
+            validFrom: string;
+            /** Format: date-time */
+            validUntil: string | null;
+        };
+        ConsentPageDto: {
+            data: components["schemas"]["ConsentDto"][];
+            nextCursor: string | null;
+        };
+        ContactDto: {
+            email?: string;
+            phone?: string;
+            postalAddress?: string;
+            website?: string;
+        };
+        ContainDto: {
+            /** @description Why (one line); defaults to the incident id */
+            reason?: string;
+        };
+        CreateApiKeyDto: {
+            /** @description CIDR blocks (or single addresses) the key may be used from */
+            allowedCidrs: string[];
+            scopes: "sync:write"[];
+        };
         CreateClientDto: {
             /** @enum {string} */
             authMethod: "client_secret_basic" | "private_key_jwt";
-            scopes: ("members:read" | "members:write" | "members.eligibility:read" | "members.preferences:write" | "sync:write" | "changes:read" | "subscriptions:manage")[];
-            /** @description Public JWK Set (private_key_jwt only) */
-            jwks?: Record<string, never>;
             /** @description base64url SHA-256 of the client certificate (RFC 8705) */
             certificateThumbprint?: string;
-        };
-        CreateApiKeyDto: {
-            scopes: "sync:write"[];
-            /** @description CIDR blocks (or single addresses) the key may be used from */
-            allowedCidrs: string[];
-        };
-        CreatedMember: {
-            id: string;
-            version: number;
-        };
-        MemberSearchDto: {
-            /** @enum {string} */
-            field: "ssn" | "email" | "externalMemberNumber";
-            /** @description exact value (sent in the body, never in a URL) */
-            value: string;
-            organizationId?: string;
-        };
-        RotateKeysDto: {
-            /**
-             * @description also give every member a new data key and re-encrypt its fields
-             * @default false
-             */
-            reencrypt: boolean;
+            /** @description Public JWK Set (private_key_jwt only) */
+            jwks?: Record<string, never>;
+            scopes: ("members:read" | "members:write" | "members.eligibility:read" | "members.preferences:write" | "sync:write" | "changes:read" | "subscriptions:manage")[];
         };
         CreateConsentDto: {
+            categories: ("identity" | "government_id" | "contact" | "membership" | "coverage" | "dependents" | "wellness" | "preferences")[];
+            /** @description SHA-256 of the signed consent evidence, kept elsewhere */
+            evidenceSha256: string;
             memberId: string;
             partnerId: string;
             /** @description the partner's purpose of use, e.g. `marketing` */
             purpose: string;
-            categories: ("identity" | "government_id" | "contact" | "membership" | "coverage" | "dependents" | "wellness" | "preferences")[];
             /** Format: date-time */
             validFrom: string;
             /**
@@ -1493,62 +1496,14 @@ export interface components {
              * @description absent: until revoked
              */
             validUntil?: string;
-            /** @description SHA-256 of the signed consent evidence, kept elsewhere */
-            evidenceSha256: string;
-        };
-        CreatedConsentDto: {
-            /** @example cns_01JD3Q4Z5X6C7V8B9N0M1K2J3H */
-            id: string;
-        };
-        ConsentDto: {
-            id: string;
-            memberId: string;
-            organizationId: string;
-            partnerId: string;
-            purpose: string;
-            categories: ("identity" | "government_id" | "contact" | "membership" | "coverage" | "dependents" | "wellness" | "preferences")[];
-            /** Format: date-time */
-            validFrom: string;
-            /** Format: date-time */
-            validUntil: string | null;
-            /**
-             * @description expired is computed from validUntil
-             * @enum {string}
-             */
-            status: "active" | "revoked" | "expired";
-            /** @description active and validFrom ≤ now: the consent opens the member to the partner now */
-            inEffect: boolean;
-            evidenceSha256: string;
-            /** Format: date-time */
-            createdAt: string;
-            createdBy: string;
-            /** Format: date-time */
-            revokedAt: string | null;
-            revokedBy: string | null;
-            revocationReason: string | null;
-        };
-        ConsentPageDto: {
-            data: components["schemas"]["ConsentDto"][];
-            nextCursor: string | null;
-        };
-        RevokeConsentDto: {
-            /** @description why (a ticket reference; never PHI), kept with the consent and audited */
-            reason: string;
-        };
-        RevokedConsentDto: {
-            id: string;
-            /** @enum {string} */
-            status: "revoked";
-            /** Format: date-time */
-            revokedAt: string;
         };
         CreateIncidentDto: {
-            /** Format: date-time */
-            discoveredAt: string;
-            /** @description What happened, in the officer's words. Stored encrypted, never logged; avoid member data. */
-            description: string;
             /** @description The compromised OAuth client, whose disclosures name the affected members */
             clientId?: string;
+            /** @description What happened, in the officer's words. Stored encrypted, never logged; avoid member data. */
+            description: string;
+            /** Format: date-time */
+            discoveredAt: string;
             /**
              * Format: date-time
              * @description Start of the window (default: the start of the audit trail)
@@ -1560,55 +1515,79 @@ export interface components {
              */
             to?: string;
         };
-        FactorDto: {
+        CreateOrganizationDto: {
+            name: string;
+        };
+        CreatePartnerDto: {
+            categories: ("identity" | "government_id" | "contact" | "membership" | "coverage" | "dependents" | "wellness" | "preferences")[];
+            name: string;
+            organizationIds: string[];
             /** @enum {string} */
-            level: "low" | "medium" | "high";
-            /** @description Stored encrypted, never logged */
-            note: string;
-        };
-        AcquiredFactorDto: {
+            purpose: "treatment" | "payment" | "operations" | "eligibility" | "wellness" | "marketing" | "sync";
+            requiresConsent: boolean;
             /** @enum {string} */
-            level: "low" | "medium" | "high";
-            /** @description Stored encrypted, never logged */
-            note: string;
-            /** @description Whether the PHI was actually acquired or viewed */
-            acquired: boolean;
+            type: "carrier" | "benefits_admin" | "membership_system" | "wellness_app";
+            vendorId: string;
         };
-        AssessmentDto: {
-            /** @description Why (one line; the first 80 characters are audited) */
-            reason: string;
-            /** @description (i) nature and extent of the PHI involved */
-            natureAndExtent: components["schemas"]["FactorDto"];
-            /** @description (ii) the unauthorized person */
-            unauthorizedPerson: components["schemas"]["FactorDto"];
-            /** @description (iii) whether the PHI was acquired or viewed */
-            acquiredOrViewed: components["schemas"]["AcquiredFactorDto"];
-            /** @description (iv) the extent of mitigation */
-            mitigation: components["schemas"]["FactorDto"];
-        };
-        ContactDto: {
-            phone?: string;
-            email?: string;
-            website?: string;
-            postalAddress?: string;
-        };
-        NotificationDto: {
-            /** @description Why (one line; the first 80 characters are audited) */
-            reason: string;
-            /** @description At least one way to reach us (§164.404(c)(1)(E)) */
-            contact: components["schemas"]["ContactDto"];
-            /** @description What we are doing (§164.404(c)(1)(D)); stored encrypted */
-            whatWeAreDoing: string;
+        CreateRightsRequestDto: {
+            /** @description amendment only (required there): `{ "changes": { <partial member groups> } }`, validated like a member update; stored sealed under the member key. Not allowed for access and deletion. */
+            details?: {
+                [key: string]: unknown;
+            };
             /** @enum {string} */
-            typeOfBreach?: "hacking_it_incident" | "unauthorized_access_disclosure" | "theft" | "loss" | "improper_disposal" | "other";
-            /** @enum {string} */
-            locationOfBreachedInformation?: "network_server" | "electronic_medical_record" | "email" | "desktop_computer" | "laptop" | "other_portable_electronic_device" | "paper_films" | "other";
-            safeguardsInPlace?: ("none" | "privacy_rule_safeguards" | "security_rule_administrative_safeguards" | "security_rule_physical_safeguards" | "security_rule_technical_safeguards")[];
-            actionsTaken?: ("adopted_encryption_technologies" | "changed_password_strong_password_requirements" | "created_new_updated_security_rule_risk_analysis" | "implemented_new_technical_safeguards" | "implemented_periodic_technical_and_nontechnical_evaluations" | "improved_physical_security" | "provided_individuals_with_free_credit_monitoring" | "revised_business_associate_contracts" | "revised_policies_and_procedures" | "sanctioned_workforce_members_involved" | "took_steps_to_mitigate_harm" | "trained_or_retrained_workforce_members" | "other")[];
+            kind: "access" | "amendment" | "deletion";
+            /** @example mbr_01JD3Q4Z5X6C7V8B9N0M1K2J3H */
+            memberId: string;
+            /**
+             * Format: date-time
+             * @description when the member made the request (the due date counts from it)
+             */
+            receivedAt: string;
         };
-        ContainDto: {
-            /** @description Why (one line); defaults to the incident id */
-            reason?: string;
+        CreateSourceDto: {
+            /** @description the feed's bearer token; stored wrapped by the KEK, never shown again */
+            bearerToken: string;
+            /** @description https; public addresses only in production (loopback allowed elsewhere) */
+            changeFeedUrl: string;
+            /**
+             * @description a membership_system partner
+             * @example prt_01JD3Q4Z5X6C7V8B9N0M1K2J3H
+             */
+            partnerId: string;
+            /** @default 300 */
+            pollIntervalSeconds: number;
+        };
+        CreateVendorDto: {
+            baa: components["schemas"]["BaaDto"];
+            breachContact?: components["schemas"]["BreachContactDto"];
+            name: string;
+            /** @enum {string} */
+            role: "partner" | "subprocessor";
+            /**
+             * @description required for a subprocessor (what it does for us); refused for a partner
+             * @enum {string}
+             */
+            service?: "cloud" | "logging" | "analytics" | "error_tracking" | "siem" | "kms" | "other";
+        };
+        CreateWebhookSubscriptionDto: {
+            events: ("member.created" | "member.updated" | "member.deleted" | "consent.revoked")[];
+            /**
+             * @description https URL whose host resolves only to public addresses (no loopback, private, link-local, CGNAT or metadata); no user info, no fragment
+             * @example https://hooks.partner.example/member-sync
+             */
+            url: string;
+        };
+        CreatedConsentDto: {
+            /** @example cns_01JD3Q4Z5X6C7V8B9N0M1K2J3H */
+            id: string;
+        };
+        CreatedMember: {
+            id: string;
+            version: number;
+        };
+        CreatedSource: {
+            /** @example fds_01JD3Q4Z5X6C7V8B9N0M1K2J3H */
+            id: string;
         };
         CreatedWebhookSecret: {
             /** @example whs_01JD3Q4Z5X6C7V8B9N0M1K2J3H */
@@ -1616,34 +1595,81 @@ export interface components {
             /** @description shown once: `whsec_` + base64 of 32 random bytes (Standard Webhooks) */
             secret: string;
         };
-        WebhookSecretSummaryDto: {
+        CreatedWebhookSubscription: {
+            /** @example sub_01JD3Q4Z5X6C7V8B9N0M1K2J3H */
             id: string;
-            /** @enum {string} */
-            status: "active" | "revoked";
-            /** Format: date-time */
-            createdAt: string;
-            /** Format: date-time */
-            revokedAt: string | null;
+            /** @description shown once: `whsec_` + base64 of 32 random bytes (Standard Webhooks) */
+            secret: string;
         };
-        WebhookSecretPage: {
-            data: components["schemas"]["WebhookSecretSummaryDto"][];
-            nextCursor: string | null;
+        DeadLetterDto: {
+            /** @description the attempt that failed last */
+            attempts: number;
+            failedAt: string | null;
+            id: string;
+            /** @description status_<code>, timeout, dns, tls, connection, refused_<rule> or internal_error */
+            lastOutcome: string;
+            memberId: string;
+            outboxId: string;
+            partnerId: string;
+            subscriptionId: string;
         };
-        RevokeWebhookSecretDto: {
-            /** @description why (a ticket reference; never PHI), kept with the secret and audited */
+        DeadLetterListDto: {
+            data: components["schemas"]["DeadLetterDto"][];
+        };
+        DenyRightsRequestDto: {
+            /** @description the written reason for the denial (§164.526(d)); kept on the request. By policy never PHI. */
             reason: string;
         };
-        CaseSummaryDto: {
-            id: string;
-            memberId: string;
-            /** @description JSON paths of the fields, never values */
-            fields: string[];
-            /** Format: date-time */
-            openedAt: string;
+        FactorDto: {
+            /** @enum {string} */
+            level: "low" | "medium" | "high";
+            /** @description Stored encrypted, never logged */
+            note: string;
         };
-        CasePageDto: {
-            data: components["schemas"]["CaseSummaryDto"][];
-            nextCursor: string | null;
+        MemberSearchDto: {
+            /** @enum {string} */
+            field: "ssn" | "email" | "externalMemberNumber";
+            organizationId?: string;
+            /** @description exact value (sent in the body, never in a URL) */
+            value: string;
+        };
+        NotificationDto: {
+            actionsTaken?: ("adopted_encryption_technologies" | "changed_password_strong_password_requirements" | "created_new_updated_security_rule_risk_analysis" | "implemented_new_technical_safeguards" | "implemented_periodic_technical_and_nontechnical_evaluations" | "improved_physical_security" | "provided_individuals_with_free_credit_monitoring" | "revised_business_associate_contracts" | "revised_policies_and_procedures" | "sanctioned_workforce_members_involved" | "took_steps_to_mitigate_harm" | "trained_or_retrained_workforce_members" | "other")[];
+            /** @description At least one way to reach us (§164.404(c)(1)(E)) */
+            contact: components["schemas"]["ContactDto"];
+            /** @enum {string} */
+            locationOfBreachedInformation?: "network_server" | "electronic_medical_record" | "email" | "desktop_computer" | "laptop" | "other_portable_electronic_device" | "paper_films" | "other";
+            /** @description Why (one line; the first 80 characters are audited) */
+            reason: string;
+            safeguardsInPlace?: ("none" | "privacy_rule_safeguards" | "security_rule_administrative_safeguards" | "security_rule_physical_safeguards" | "security_rule_technical_safeguards")[];
+            /** @enum {string} */
+            typeOfBreach?: "hacking_it_incident" | "unauthorized_access_disclosure" | "theft" | "loss" | "improper_disposal" | "other";
+            /** @description What we are doing (§164.404(c)(1)(D)); stored encrypted */
+            whatWeAreDoing: string;
+        };
+        PlaceLegalHoldDto: {
+            /** @example mbr_01JD3Q4Z5X6C7V8B9N0M1K2J3H */
+            memberId: string;
+            /** @description the matter or ticket reference (never PHI) */
+            reason: string;
+        };
+        PollRequestedDto: {
+            jobId: string;
+        };
+        /** @description RFC 9457 problem details; `type` is stable, `detail` never carries member data */
+        Problem: {
+            detail?: string;
+            instance: string;
+            requestId: string;
+            status: number;
+            title: string;
+            /** Format: uri */
+            type: string;
+        } & {
+            [key: string]: unknown;
+        };
+        ReplayResultDto: {
+            replayed: number;
         };
         ResolveCaseDto: {
             /** @enum {string} */
@@ -1657,199 +1683,185 @@ export interface components {
             memberId: string;
             version: number;
         };
-        CreateWebhookSubscriptionDto: {
-            /**
-             * @description https URL whose host resolves only to public addresses (no loopback, private, link-local, CGNAT or metadata); no user info, no fragment
-             * @example https://hooks.partner.example/member-sync
-             */
-            url: string;
-            events: ("member.created" | "member.updated" | "member.deleted" | "consent.revoked")[];
+        RevocationRequestDto: {
+            client_assertion?: string;
+            client_assertion_type?: string;
+            client_id?: string;
+            token: string;
+            token_type_hint?: string;
         };
-        CreatedWebhookSubscription: {
+        RevokeConsentDto: {
+            /** @description why (a ticket reference; never PHI), kept with the consent and audited */
+            reason: string;
+        };
+        RevokeWebhookSecretDto: {
+            /** @description why (a ticket reference; never PHI), kept with the secret and audited */
+            reason: string;
+        };
+        RevokedConsentDto: {
+            id: string;
+            /** Format: date-time */
+            revokedAt: string;
+            /** @enum {string} */
+            status: "revoked";
+        };
+        RightsStepDto: {
+            /** @description why (a ticket reference; never PHI), audited */
+            reason: string;
+        };
+        RotateKeysDto: {
+            /**
+             * @description also give every member a new data key and re-encrypt its fields
+             * @default false
+             */
+            reencrypt: boolean;
+        };
+        RotatedWebhookSubscriptionSecret: {
             /** @example sub_01JD3Q4Z5X6C7V8B9N0M1K2J3H */
             id: string;
+            /**
+             * Format: date-time
+             * @description until then deliveries carry signatures under both the new and the previous secret
+             */
+            previousSecretExpiresAt: string;
             /** @description shown once: `whsec_` + base64 of 32 random bytes (Standard Webhooks) */
             secret: string;
         };
-        SubscriptionDeliveryHealthDto: {
-            /**
-             * Format: date-time
-             * @description last 2xx from the endpoint
-             */
-            lastSuccessAt: string | null;
-            /**
-             * Format: date-time
-             * @description last failed attempt
-             */
-            lastFailureAt: string | null;
-            /** @description age in seconds of the oldest change still waiting to be delivered (queued or between retries); 0 when none waits */
-            lagSeconds: number;
-            /** @description changes waiting to be delivered (queued, running or between retries) */
-            pendingDeliveries: number;
-            /** @description deliveries that failed their last attempt (replayable by operators) */
+        SourceStatusDto: {
+            /** @description this source's poll and backfill jobs that failed after their last attempt */
             deadLetters: number;
+            /** @description seconds since the poller last read the feed to its end (null before the first time) */
+            lagSeconds: number | null;
+            /** Format: date-time */
+            lastSuccessAt: string | null;
+            /** @description open reconciliation cases opened by this source's changes */
+            openCases: number;
+            /** @enum {string} */
+            status: "syncing" | "done" | "failed" | "paused";
+        };
+        SubscriptionDeliveryHealthDto: {
             /** @description failed attempts since the last 2xx */
             consecutiveFailures: number;
+            /** @description deliveries that failed their last attempt (replayable by operators) */
+            deadLetters: number;
             /**
              * Format: date-time
              * @description first failure of the current run (null after a 2xx)
              */
             failingSince: string | null;
+            /** @description age in seconds of the oldest change still waiting to be delivered (queued or between retries); 0 when none waits */
+            lagSeconds: number;
+            /**
+             * Format: date-time
+             * @description last failed attempt
+             */
+            lastFailureAt: string | null;
+            /**
+             * Format: date-time
+             * @description last 2xx from the endpoint
+             */
+            lastSuccessAt: string | null;
+            /** @description changes waiting to be delivered (queued, running or between retries) */
+            pendingDeliveries: number;
         };
-        WebhookSubscriptionSummaryDto: {
-            id: string;
-            url: string;
-            events: ("member.created" | "member.updated" | "member.deleted" | "consent.revoked")[];
+        SubscriptionStatusDto: {
+            /** @description failed attempts since the last 2xx */
+            consecutiveFailures: number;
+            /** @description deliveries that failed their last attempt (replayable by operators) */
+            deadLetters: number;
+            /** @description why deliveries stopped: `deleted` (by the partner), `gone` (410) or `failing`; null while active */
+            disabledReason: string | null;
+            /**
+             * Format: date-time
+             * @description first failure of the current run (null after a 2xx)
+             */
+            failingSince: string | null;
+            /** @description age in seconds of the oldest change still waiting to be delivered (queued or between retries); 0 when none waits */
+            lagSeconds: number;
+            /**
+             * Format: date-time
+             * @description last failed attempt
+             */
+            lastFailureAt: string | null;
+            /**
+             * Format: date-time
+             * @description last 2xx from the endpoint
+             */
+            lastSuccessAt: string | null;
+            /** @description deliveries parked while the partner's BAA is not in effect or the partner is suspended; resumed when that ends */
+            parkedDeliveries: number;
+            /** @description changes waiting to be delivered (queued, running or between retries) */
+            pendingDeliveries: number;
             /** @enum {string} */
             status: "active" | "disabled";
+        };
+        TokenRequestDto: {
+            client_assertion?: string;
+            /** @example urn:ietf:params:oauth:client-assertion-type:jwt-bearer */
+            client_assertion_type?: string;
+            client_id?: string;
+            /** @example client_credentials */
+            grant_type: string;
+            /**
+             * @description wellness apps only: a member-scoped token for this member (members:read on GET /api/v1/members/{member_id} alone, 5 minutes)
+             * @example mbr_01JD6V4Q2W8X9Y0Z1A2B3C4D5E
+             */
+            member_id?: string;
+            /** @description RFC 8707 resource indicator; must be this API if given */
+            resource?: string;
+            /** @description space-separated subset of the client scopes */
+            scope?: string;
+        };
+        UpdateBaaDto: {
+            /** @description the terms nested, instead of flat */
+            baa?: components["schemas"]["BaaDto"];
+            documentSha256?: string;
+            /** Format: date */
+            effectiveFrom?: string;
+            /** Format: date */
+            expiresAt?: string;
+            /** @description required unless nested in `baa` */
+            permittedCategories?: ("identity" | "government_id" | "contact" | "membership" | "coverage" | "dependents" | "wellness" | "preferences")[];
+            /** @description why (a ticket or contract reference; never PHI): kept in the BAA history and audited */
+            reason: string;
+            /** Format: date */
+            signedAt?: string;
+            /**
+             * @description required unless the terms are nested in `baa`
+             * @enum {string}
+             */
+            status?: "draft" | "signed" | "expired" | "terminated";
+        };
+        WebhookSecretPage: {
+            data: components["schemas"]["WebhookSecretSummaryDto"][];
+            nextCursor: string | null;
+        };
+        WebhookSecretSummaryDto: {
+            /** Format: date-time */
+            createdAt: string;
+            id: string;
+            /** Format: date-time */
+            revokedAt: string | null;
+            /** @enum {string} */
+            status: "active" | "revoked";
+        };
+        WebhookSubscriptionPage: {
+            data: components["schemas"]["WebhookSubscriptionSummaryDto"][];
+            nextCursor: string | null;
+        };
+        WebhookSubscriptionSummaryDto: {
             /** Format: date-time */
             createdAt: string;
             /** Format: date-time */
             disabledAt: string | null;
             /** @description why deliveries stopped, e.g. `gone` (410) or `failing` */
             disabledReason: string | null;
+            events: ("member.created" | "member.updated" | "member.deleted" | "consent.revoked")[];
             health: components["schemas"]["SubscriptionDeliveryHealthDto"];
-        };
-        WebhookSubscriptionPage: {
-            data: components["schemas"]["WebhookSubscriptionSummaryDto"][];
-            nextCursor: string | null;
-        };
-        RotatedWebhookSubscriptionSecret: {
-            /** @example sub_01JD3Q4Z5X6C7V8B9N0M1K2J3H */
             id: string;
-            /** @description shown once: `whsec_` + base64 of 32 random bytes (Standard Webhooks) */
-            secret: string;
-            /**
-             * Format: date-time
-             * @description until then deliveries carry signatures under both the new and the previous secret
-             */
-            previousSecretExpiresAt: string;
-        };
-        SubscriptionStatusDto: {
-            /**
-             * Format: date-time
-             * @description last 2xx from the endpoint
-             */
-            lastSuccessAt: string | null;
-            /**
-             * Format: date-time
-             * @description last failed attempt
-             */
-            lastFailureAt: string | null;
-            /** @description age in seconds of the oldest change still waiting to be delivered (queued or between retries); 0 when none waits */
-            lagSeconds: number;
-            /** @description changes waiting to be delivered (queued, running or between retries) */
-            pendingDeliveries: number;
-            /** @description deliveries that failed their last attempt (replayable by operators) */
-            deadLetters: number;
-            /** @description failed attempts since the last 2xx */
-            consecutiveFailures: number;
-            /**
-             * Format: date-time
-             * @description first failure of the current run (null after a 2xx)
-             */
-            failingSince: string | null;
             /** @enum {string} */
             status: "active" | "disabled";
-            /** @description why deliveries stopped: `deleted` (by the partner), `gone` (410) or `failing`; null while active */
-            disabledReason: string | null;
-            /** @description deliveries parked while the partner's BAA is not in effect or the partner is suspended; resumed when that ends */
-            parkedDeliveries: number;
-        };
-        DeadLetterDto: {
-            id: string;
-            outboxId: string;
-            subscriptionId: string;
-            partnerId: string;
-            memberId: string;
-            /** @description the attempt that failed last */
-            attempts: number;
-            /** @description status_<code>, timeout, dns, tls, connection, refused_<rule> or internal_error */
-            lastOutcome: string;
-            failedAt: string | null;
-        };
-        DeadLetterListDto: {
-            data: components["schemas"]["DeadLetterDto"][];
-        };
-        BulkReplayDto: {
-            /** @description dead letters to replay; absent = every dead letter */
-            ids?: string[];
-        };
-        ReplayResultDto: {
-            replayed: number;
-        };
-        CreateSourceDto: {
-            /**
-             * @description a membership_system partner
-             * @example prt_01JD3Q4Z5X6C7V8B9N0M1K2J3H
-             */
-            partnerId: string;
-            /** @description https; public addresses only in production (loopback allowed elsewhere) */
-            changeFeedUrl: string;
-            /** @default 300 */
-            pollIntervalSeconds: number;
-            /** @description the feed's bearer token; stored wrapped by the KEK, never shown again */
-            bearerToken: string;
-        };
-        CreatedSource: {
-            /** @example fds_01JD3Q4Z5X6C7V8B9N0M1K2J3H */
-            id: string;
-        };
-        SourceStatusDto: {
-            /** @enum {string} */
-            status: "syncing" | "done" | "failed" | "paused";
-            /** Format: date-time */
-            lastSuccessAt: string | null;
-            /** @description seconds since the poller last read the feed to its end (null before the first time) */
-            lagSeconds: number | null;
-            /** @description open reconciliation cases opened by this source's changes */
-            openCases: number;
-            /** @description this source's poll and backfill jobs that failed after their last attempt */
-            deadLetters: number;
-        };
-        PollRequestedDto: {
-            jobId: string;
-        };
-        BackfillStatusDto: {
-            /** @enum {string} */
-            status: "none" | "running" | "done" | "failed";
-            /** @description changes read so far (applied, duplicate, conflict or rejected) */
-            processed: number;
-            /** @description the job's progress, 0-100 */
-            progress: number | null;
-            /** Format: date-time */
-            startedAt: string | null;
-            /** Format: date-time */
-            finishedAt: string | null;
-        };
-        CreateRightsRequestDto: {
-            /** @example mbr_01JD3Q4Z5X6C7V8B9N0M1K2J3H */
-            memberId: string;
-            /** @enum {string} */
-            kind: "access" | "amendment" | "deletion";
-            /**
-             * Format: date-time
-             * @description when the member made the request (the due date counts from it)
-             */
-            receivedAt: string;
-            /** @description amendment only (required there): `{ "changes": { <partial member groups> } }`, validated like a member update; stored sealed under the member key. Not allowed for access and deletion. */
-            details?: {
-                [key: string]: unknown;
-            };
-        };
-        RightsStepDto: {
-            /** @description why (a ticket reference; never PHI), audited */
-            reason: string;
-        };
-        DenyRightsRequestDto: {
-            /** @description the written reason for the denial (§164.526(d)); kept on the request. By policy never PHI. */
-            reason: string;
-        };
-        PlaceLegalHoldDto: {
-            /** @example mbr_01JD3Q4Z5X6C7V8B9N0M1K2J3H */
-            memberId: string;
-            /** @description the matter or ticket reference (never PHI) */
-            reason: string;
+            url: string;
         };
     };
     responses: never;
@@ -1863,274 +1875,6 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
-    AuditAdminController_search_v1: {
-        parameters: {
-            query?: {
-                /** @description actor id (client, API key or admin id) */
-                actor?: string;
-                memberId?: string;
-                action?: string;
-                outcome?: "success" | "failure" | "denied";
-                from?: string;
-                to?: string;
-                cursor?: string;
-                limit?: number;
-            };
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-        };
-    };
-    AuditAdminController_export_v1: {
-        parameters: {
-            query: {
-                /** @description actor id (client, API key or admin id) */
-                actor?: string;
-                memberId?: string;
-                action?: string;
-                outcome?: "success" | "failure" | "denied";
-                from?: string;
-                to?: string;
-                format: "ndjson" | "ecs" | "cef";
-            };
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-        };
-    };
-    AuditAdminController_verify_v1: {
-        parameters: {
-            query?: {
-                /** @description recompute from the first event instead of the last verified checkpoint */
-                full?: string;
-            };
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-        };
-    };
-    AuditAdminController_listAlerts_v1: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-        };
-    };
-    AuditAdminController_acknowledge_v1: {
-        parameters: {
-            query?: never;
-            header?: {
-                /** @description Makes a retry safe: the first request under a key executes and its answer is stored for 24 h (configurable) and replayed, with `Idempotent-Replayed: true`, to a repeat with the same method, route and body. Another request under the key answers 422 `idempotency-key-reused`; a repeat while the first still runs answers 409 `idempotency-key-in-use` with `Retry-After`. On signed webhooks the `webhook-id` serves as the key when none is sent. */
-                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
-            };
-            path?: never;
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["AcknowledgeAlertDto"];
-            };
-        };
-        responses: {
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-        };
-    };
-    VendorsController_list_v1: {
-        parameters: {
-            query?: {
-                /** @description opaque cursor from the previous page */
-                cursor?: string;
-                limit?: number;
-                role?: "partner" | "subprocessor";
-            };
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-        };
-    };
-    VendorsController_create_v1: {
-        parameters: {
-            query?: never;
-            header?: {
-                /** @description Makes a retry safe: the first request under a key executes and its answer is stored for 24 h (configurable) and replayed, with `Idempotent-Replayed: true`, to a repeat with the same method, route and body. Another request under the key answers 422 `idempotency-key-reused`; a repeat while the first still runs answers 409 `idempotency-key-in-use` with `Retry-After`. On signed webhooks the `webhook-id` serves as the key when none is sent. */
-                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
-            };
-            path?: never;
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["CreateVendorDto"];
-            };
-        };
-        responses: {
-            201: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-        };
-    };
-    VendorsController_inventory_v1: {
-        parameters: {
-            query?: {
-                format?: "json" | "csv";
-            };
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-        };
-    };
-    VendorsController_get_v1: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                vendorId: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-        };
-    };
-    VendorsController_updateBaa_v1: {
-        parameters: {
-            query?: never;
-            header?: {
-                /** @description ETag of GET: refuses the change (412) if the BAA changed since */
-                "If-Match"?: string;
-                /** @description Makes a retry safe: the first request under a key executes and its answer is stored for 24 h (configurable) and replayed, with `Idempotent-Replayed: true`, to a repeat with the same method, route and body. Another request under the key answers 422 `idempotency-key-reused`; a repeat while the first still runs answers 409 `idempotency-key-in-use` with `Retry-After`. On signed webhooks the `webhook-id` serves as the key when none is sent. */
-                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
-            };
-            path: {
-                vendorId: string;
-            };
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["UpdateBaaDto"];
-            };
-        };
-        responses: {
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-        };
-    };
-    TokenController_token: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/x-www-form-urlencoded": components["schemas"]["TokenRequestDto"];
-            };
-        };
-        responses: {
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-        };
-    };
-    TokenController_revoke: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/x-www-form-urlencoded": components["schemas"]["RevocationRequestDto"];
-            };
-        };
-        responses: {
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-        };
-    };
     TokenController_jwks: {
         parameters: {
             query?: never;
@@ -2165,37 +1909,69 @@ export interface operations {
             };
         };
     };
-    AdminSessionController_login_v1: {
+    AdminUsersController_list_v1: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description opaque cursor from the previous page */
+                cursor?: string;
+                limit?: number;
+            };
             header?: never;
             path?: never;
             cookie?: never;
         };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["AdminLoginDto"];
-            };
-        };
+        requestBody?: never;
         responses: {
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description The request did not pass validation */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authentication is required or failed */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller may not perform this action */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
         };
     };
-    AdminSessionController_refresh_v1: {
+    AdminUsersController_disable_v1: {
         parameters: {
             query?: never;
-            header?: never;
-            path?: never;
+            header?: {
+                /** @description Makes a retry safe: the first request under a key executes and its answer is stored for 24 h (configurable) and replayed, with `Idempotent-Replayed: true`, to a repeat with the same method, route and body. Another request under the key answers 422 `idempotency-key-reused`; a repeat while the first still runs answers 409 `idempotency-key-in-use` with `Retry-After`. On signed webhooks the `webhook-id` serves as the key when none is sent. */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                adminId: string;
+            };
             cookie?: never;
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["AdminRefreshDto"];
+                "application/json": components["schemas"]["ChangeReasonDto"];
             };
         };
         responses: {
@@ -2204,6 +1980,1663 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description The request did not pass validation */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authentication is required or failed */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller may not perform this action */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The resource does not exist */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    AuditAdminController_listAlerts_v1: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Authentication is required or failed */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller may not perform this action */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    AuditAdminController_acknowledge_v1: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes a retry safe: the first request under a key executes and its answer is stored for 24 h (configurable) and replayed, with `Idempotent-Replayed: true`, to a repeat with the same method, route and body. Another request under the key answers 422 `idempotency-key-reused`; a repeat while the first still runs answers 409 `idempotency-key-in-use` with `Retry-After`. On signed webhooks the `webhook-id` serves as the key when none is sent. */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                alertId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AcknowledgeAlertDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The request did not pass validation */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authentication is required or failed */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller may not perform this action */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The resource does not exist */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    AuditAdminController_search_v1: {
+        parameters: {
+            query?: {
+                /** @description actor id (client, API key or admin id) */
+                actor?: string;
+                memberId?: string;
+                action?: string;
+                outcome?: "success" | "failure" | "denied";
+                from?: string;
+                to?: string;
+                cursor?: string;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The request did not pass validation */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authentication is required or failed */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller may not perform this action */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    AuditAdminController_export_v1: {
+        parameters: {
+            query: {
+                /** @description actor id (client, API key or admin id) */
+                actor?: string;
+                memberId?: string;
+                action?: string;
+                outcome?: "success" | "failure" | "denied";
+                from?: string;
+                to?: string;
+                format: "ndjson" | "ecs" | "cef";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The request did not pass validation */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authentication is required or failed */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller may not perform this action */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    AuditAdminController_verify_v1: {
+        parameters: {
+            query?: {
+                /** @description recompute from the first event instead of the last verified checkpoint */
+                full?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The request did not pass validation */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authentication is required or failed */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller may not perform this action */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    ConsentsController_list_v1: {
+        parameters: {
+            query?: {
+                /** @description opaque cursor from the previous page */
+                cursor?: string;
+                limit?: number;
+                memberId?: string;
+                partnerId?: string;
+                /** @description as of now; absent: all */
+                status?: "active" | "revoked" | "expired";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConsentPageDto"];
+                };
+            };
+            /** @description The request did not pass validation */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authentication is required or failed */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller may not perform this action */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    ConsentsController_create_v1: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes a retry safe: the first request under a key executes and its answer is stored for 24 h (configurable) and replayed, with `Idempotent-Replayed: true`, to a repeat with the same method, route and body. Another request under the key answers 422 `idempotency-key-reused`; a repeat while the first still runs answers 409 `idempotency-key-in-use` with `Retry-After`. On signed webhooks the `webhook-id` serves as the key when none is sent. */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateConsentDto"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CreatedConsentDto"];
+                };
+            };
+            /** @description The request did not pass validation */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authentication is required or failed */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller may not perform this action */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    ConsentsController_get_v1: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                consentId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConsentDto"];
+                };
+            };
+            /** @description The request did not pass validation */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authentication is required or failed */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller may not perform this action */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The resource does not exist */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    ConsentsController_revoke_v1: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes a retry safe: the first request under a key executes and its answer is stored for 24 h (configurable) and replayed, with `Idempotent-Replayed: true`, to a repeat with the same method, route and body. Another request under the key answers 422 `idempotency-key-reused`; a repeat while the first still runs answers 409 `idempotency-key-in-use` with `Retry-After`. On signed webhooks the `webhook-id` serves as the key when none is sent. */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                consentId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RevokeConsentDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RevokedConsentDto"];
+                };
+            };
+            /** @description The request did not pass validation */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authentication is required or failed */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller may not perform this action */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The resource does not exist */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    DeadLettersController_list_v1: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DeadLetterListDto"];
+                };
+            };
+            /** @description Authentication is required or failed */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller may not perform this action */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    DeadLettersController_replayMany_v1: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes a retry safe: the first request under a key executes and its answer is stored for 24 h (configurable) and replayed, with `Idempotent-Replayed: true`, to a repeat with the same method, route and body. Another request under the key answers 422 `idempotency-key-reused`; a repeat while the first still runs answers 409 `idempotency-key-in-use` with `Retry-After`. On signed webhooks the `webhook-id` serves as the key when none is sent. */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["BulkReplayDto"];
+            };
+        };
+        responses: {
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReplayResultDto"];
+                };
+            };
+            /** @description The request did not pass validation */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authentication is required or failed */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller may not perform this action */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    DeadLettersController_replay_v1: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes a retry safe: the first request under a key executes and its answer is stored for 24 h (configurable) and replayed, with `Idempotent-Replayed: true`, to a repeat with the same method, route and body. Another request under the key answers 422 `idempotency-key-reused`; a repeat while the first still runs answers 409 `idempotency-key-in-use` with `Retry-After`. On signed webhooks the `webhook-id` serves as the key when none is sent. */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReplayResultDto"];
+                };
+            };
+            /** @description The request did not pass validation */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authentication is required or failed */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller may not perform this action */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The resource does not exist */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    DeidentifiedExportController_export_v1: {
+        parameters: {
+            query?: {
+                /** @description only this organization’s members */
+                organizationId?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description NDJSON: one de-identified member per line, in id order */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The request did not pass validation */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authentication is required or failed */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller may not perform this action */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    IncidentsController_list_v1: {
+        parameters: {
+            query?: {
+                /** @description opaque cursor from the previous page */
+                cursor?: string;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The request did not pass validation */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authentication is required or failed */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller may not perform this action */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    IncidentsController_create_v1: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes a retry safe: the first request under a key executes and its answer is stored for 24 h (configurable) and replayed, with `Idempotent-Replayed: true`, to a repeat with the same method, route and body. Another request under the key answers 422 `idempotency-key-reused`; a repeat while the first still runs answers 409 `idempotency-key-in-use` with `Retry-After`. On signed webhooks the `webhook-id` serves as the key when none is sent. */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateIncidentDto"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The request did not pass validation */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authentication is required or failed */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller may not perform this action */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    IncidentsController_get_v1: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                incidentId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The request did not pass validation */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authentication is required or failed */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller may not perform this action */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The resource does not exist */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    IncidentsController_assess_v1: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes a retry safe: the first request under a key executes and its answer is stored for 24 h (configurable) and replayed, with `Idempotent-Replayed: true`, to a repeat with the same method, route and body. Another request under the key answers 422 `idempotency-key-reused`; a repeat while the first still runs answers 409 `idempotency-key-in-use` with `Retry-After`. On signed webhooks the `webhook-id` serves as the key when none is sent. */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                incidentId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AssessmentDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The request did not pass validation */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authentication is required or failed */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller may not perform this action */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The resource does not exist */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    IncidentsController_contain_v1: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes a retry safe: the first request under a key executes and its answer is stored for 24 h (configurable) and replayed, with `Idempotent-Replayed: true`, to a repeat with the same method, route and body. Another request under the key answers 422 `idempotency-key-reused`; a repeat while the first still runs answers 409 `idempotency-key-in-use` with `Retry-After`. On signed webhooks the `webhook-id` serves as the key when none is sent. */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                incidentId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ContainDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The request did not pass validation */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authentication is required or failed */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller may not perform this action */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The resource does not exist */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    IncidentsController_hhsReport_v1: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                incidentId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The request did not pass validation */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authentication is required or failed */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller may not perform this action */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The resource does not exist */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    IncidentsController_letters_v1: {
+        parameters: {
+            query?: {
+                /** @description opaque cursor from the previous page */
+                cursor?: string;
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                incidentId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The request did not pass validation */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authentication is required or failed */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller may not perform this action */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The resource does not exist */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    IncidentsController_members_v1: {
+        parameters: {
+            query?: {
+                /** @description opaque cursor from the previous page */
+                cursor?: string;
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                incidentId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The request did not pass validation */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authentication is required or failed */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller may not perform this action */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The resource does not exist */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    IncidentsController_notification_v1: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes a retry safe: the first request under a key executes and its answer is stored for 24 h (configurable) and replayed, with `Idempotent-Replayed: true`, to a repeat with the same method, route and body. Another request under the key answers 422 `idempotency-key-reused`; a repeat while the first still runs answers 409 `idempotency-key-in-use` with `Retry-After`. On signed webhooks the `webhook-id` serves as the key when none is sent. */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                incidentId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["NotificationDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The request did not pass validation */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authentication is required or failed */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller may not perform this action */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The resource does not exist */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    KeysController_rotate_v1: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes a retry safe: the first request under a key executes and its answer is stored for 24 h (configurable) and replayed, with `Idempotent-Replayed: true`, to a repeat with the same method, route and body. Another request under the key answers 422 `idempotency-key-reused`; a repeat while the first still runs answers 409 `idempotency-key-in-use` with `Retry-After`. On signed webhooks the `webhook-id` serves as the key when none is sent. */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RotateKeysDto"];
+            };
+        };
+        responses: {
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The request did not pass validation */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authentication is required or failed */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller may not perform this action */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    KeysController_status_v1: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                rotationId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The request did not pass validation */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authentication is required or failed */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller may not perform this action */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The resource does not exist */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    LegalHoldsController_list_v1: {
+        parameters: {
+            query?: {
+                /** @description opaque cursor from the previous page */
+                cursor?: string;
+                limit?: number;
+                memberId?: string;
+                /** @description true: not released */
+                active?: "true" | "false";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The request did not pass validation */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authentication is required or failed */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller may not perform this action */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    LegalHoldsController_place_v1: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes a retry safe: the first request under a key executes and its answer is stored for 24 h (configurable) and replayed, with `Idempotent-Replayed: true`, to a repeat with the same method, route and body. Another request under the key answers 422 `idempotency-key-reused`; a repeat while the first still runs answers 409 `idempotency-key-in-use` with `Retry-After`. On signed webhooks the `webhook-id` serves as the key when none is sent. */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PlaceLegalHoldDto"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The request did not pass validation */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authentication is required or failed */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller may not perform this action */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    LegalHoldsController_get_v1: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The request did not pass validation */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authentication is required or failed */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller may not perform this action */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The resource does not exist */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    LegalHoldsController_release_v1: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes a retry safe: the first request under a key executes and its answer is stored for 24 h (configurable) and replayed, with `Idempotent-Replayed: true`, to a repeat with the same method, route and body. Another request under the key answers 422 `idempotency-key-reused`; a repeat while the first still runs answers 409 `idempotency-key-in-use` with `Retry-After`. On signed webhooks the `webhook-id` serves as the key when none is sent. */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RightsStepDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The request did not pass validation */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authentication is required or failed */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller may not perform this action */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The resource does not exist */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    AdminMembersController_search_v1: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes a retry safe: the first request under a key executes and its answer is stored for 24 h (configurable) and replayed, with `Idempotent-Replayed: true`, to a repeat with the same method, route and body. Another request under the key answers 422 `idempotency-key-reused`; a repeat while the first still runs answers 409 `idempotency-key-in-use` with `Retry-After`. On signed webhooks the `webhook-id` serves as the key when none is sent. */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MemberSearchDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The request did not pass validation */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authentication is required or failed */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller may not perform this action */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    AdminMembersController_disclosures_v1: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                memberId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The request did not pass validation */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authentication is required or failed */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller may not perform this action */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The resource does not exist */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
         };
     };
@@ -2225,6 +3658,33 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description The request did not pass validation */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authentication is required or failed */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller may not perform this action */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
         };
     };
@@ -2250,13 +3710,42 @@ export interface operations {
                 };
                 content?: never;
             };
+            /** @description The request did not pass validation */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authentication is required or failed */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller may not perform this action */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     OrganizationsController_get_v1: {
         parameters: {
             query?: never;
             header?: never;
-            path?: never;
+            path: {
+                organizationId: string;
+            };
             cookie?: never;
         };
         requestBody?: never;
@@ -2266,6 +3755,42 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description The request did not pass validation */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authentication is required or failed */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller may not perform this action */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The resource does not exist */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
         };
     };
@@ -2287,6 +3812,33 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description The request did not pass validation */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authentication is required or failed */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller may not perform this action */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
         };
     };
@@ -2312,13 +3864,42 @@ export interface operations {
                 };
                 content?: never;
             };
+            /** @description The request did not pass validation */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authentication is required or failed */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller may not perform this action */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     PartnersController_get_v1: {
         parameters: {
             query?: never;
             header?: never;
-            path?: never;
+            path: {
+                partnerId: string;
+            };
             cookie?: never;
         };
         requestBody?: never;
@@ -2329,101 +3910,41 @@ export interface operations {
                 };
                 content?: never;
             };
-        };
-    };
-    PartnersController_suspend_v1: {
-        parameters: {
-            query?: never;
-            header?: {
-                /** @description Makes a retry safe: the first request under a key executes and its answer is stored for 24 h (configurable) and replayed, with `Idempotent-Replayed: true`, to a repeat with the same method, route and body. Another request under the key answers 422 `idempotency-key-reused`; a repeat while the first still runs answers 409 `idempotency-key-in-use` with `Retry-After`. On signed webhooks the `webhook-id` serves as the key when none is sent. */
-                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
-            };
-            path?: never;
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["ChangeReasonDto"];
-            };
-        };
-        responses: {
-            200: {
+            /** @description The request did not pass validation */
+            400: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
-        };
-    };
-    PartnersController_reinstate_v1: {
-        parameters: {
-            query?: never;
-            header?: {
-                /** @description Makes a retry safe: the first request under a key executes and its answer is stored for 24 h (configurable) and replayed, with `Idempotent-Replayed: true`, to a repeat with the same method, route and body. Another request under the key answers 422 `idempotency-key-reused`; a repeat while the first still runs answers 409 `idempotency-key-in-use` with `Retry-After`. On signed webhooks the `webhook-id` serves as the key when none is sent. */
-                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
-            };
-            path?: never;
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["ChangeReasonDto"];
-            };
-        };
-        responses: {
-            200: {
+            /** @description Authentication is required or failed */
+            401: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
-        };
-    };
-    PartnersController_createClient_v1: {
-        parameters: {
-            query?: never;
-            header?: {
-                /** @description Makes a retry safe: the first request under a key executes and its answer is stored for 24 h (configurable) and replayed, with `Idempotent-Replayed: true`, to a repeat with the same method, route and body. Another request under the key answers 422 `idempotency-key-reused`; a repeat while the first still runs answers 409 `idempotency-key-in-use` with `Retry-After`. On signed webhooks the `webhook-id` serves as the key when none is sent. */
-                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
-            };
-            path?: never;
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["CreateClientDto"];
-            };
-        };
-        responses: {
-            201: {
+            /** @description The caller may not perform this action */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
-        };
-    };
-    PartnersController_revokeClient_v1: {
-        parameters: {
-            query?: never;
-            header?: {
-                /** @description Makes a retry safe: the first request under a key executes and its answer is stored for 24 h (configurable) and replayed, with `Idempotent-Replayed: true`, to a repeat with the same method, route and body. Another request under the key answers 422 `idempotency-key-reused`; a repeat while the first still runs answers 409 `idempotency-key-in-use` with `Retry-After`. On signed webhooks the `webhook-id` serves as the key when none is sent. */
-                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
-            };
-            path?: never;
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["ChangeReasonDto"];
-            };
-        };
-        responses: {
-            200: {
+            /** @description The resource does not exist */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
         };
     };
@@ -2434,7 +3955,9 @@ export interface operations {
                 /** @description Makes a retry safe: the first request under a key executes and its answer is stored for 24 h (configurable) and replayed, with `Idempotent-Replayed: true`, to a repeat with the same method, route and body. Another request under the key answers 422 `idempotency-key-reused`; a repeat while the first still runs answers 409 `idempotency-key-in-use` with `Retry-After`. On signed webhooks the `webhook-id` serves as the key when none is sent. */
                 "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
             };
-            path?: never;
+            path: {
+                partnerId: string;
+            };
             cookie?: never;
         };
         requestBody: {
@@ -2449,25 +3972,41 @@ export interface operations {
                 };
                 content?: never;
             };
-        };
-    };
-    PartnersController_rotateApiKey_v1: {
-        parameters: {
-            query?: never;
-            header?: {
-                /** @description Makes a retry safe: the first request under a key executes and its answer is stored for 24 h (configurable) and replayed, with `Idempotent-Replayed: true`, to a repeat with the same method, route and body. Another request under the key answers 422 `idempotency-key-reused`; a repeat while the first still runs answers 409 `idempotency-key-in-use` with `Retry-After`. On signed webhooks the `webhook-id` serves as the key when none is sent. */
-                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
-            };
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            201: {
+            /** @description The request did not pass validation */
+            400: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authentication is required or failed */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller may not perform this action */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The resource does not exist */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
         };
     };
@@ -2478,7 +4017,10 @@ export interface operations {
                 /** @description Makes a retry safe: the first request under a key executes and its answer is stored for 24 h (configurable) and replayed, with `Idempotent-Replayed: true`, to a repeat with the same method, route and body. Another request under the key answers 422 `idempotency-key-reused`; a repeat while the first still runs answers 409 `idempotency-key-in-use` with `Retry-After`. On signed webhooks the `webhook-id` serves as the key when none is sent. */
                 "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
             };
-            path?: never;
+            path: {
+                partnerId: string;
+                keyId: string;
+            };
             cookie?: never;
         };
         requestBody: {
@@ -2492,6 +4034,1365 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description The request did not pass validation */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authentication is required or failed */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller may not perform this action */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The resource does not exist */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    PartnersController_rotateApiKey_v1: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes a retry safe: the first request under a key executes and its answer is stored for 24 h (configurable) and replayed, with `Idempotent-Replayed: true`, to a repeat with the same method, route and body. Another request under the key answers 422 `idempotency-key-reused`; a repeat while the first still runs answers 409 `idempotency-key-in-use` with `Retry-After`. On signed webhooks the `webhook-id` serves as the key when none is sent. */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                partnerId: string;
+                keyId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The request did not pass validation */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authentication is required or failed */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller may not perform this action */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The resource does not exist */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    PartnersController_createClient_v1: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes a retry safe: the first request under a key executes and its answer is stored for 24 h (configurable) and replayed, with `Idempotent-Replayed: true`, to a repeat with the same method, route and body. Another request under the key answers 422 `idempotency-key-reused`; a repeat while the first still runs answers 409 `idempotency-key-in-use` with `Retry-After`. On signed webhooks the `webhook-id` serves as the key when none is sent. */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                partnerId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateClientDto"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The request did not pass validation */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authentication is required or failed */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller may not perform this action */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The resource does not exist */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    PartnersController_revokeClient_v1: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes a retry safe: the first request under a key executes and its answer is stored for 24 h (configurable) and replayed, with `Idempotent-Replayed: true`, to a repeat with the same method, route and body. Another request under the key answers 422 `idempotency-key-reused`; a repeat while the first still runs answers 409 `idempotency-key-in-use` with `Retry-After`. On signed webhooks the `webhook-id` serves as the key when none is sent. */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                partnerId: string;
+                clientId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ChangeReasonDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The request did not pass validation */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authentication is required or failed */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller may not perform this action */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The resource does not exist */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    PartnersController_reinstate_v1: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes a retry safe: the first request under a key executes and its answer is stored for 24 h (configurable) and replayed, with `Idempotent-Replayed: true`, to a repeat with the same method, route and body. Another request under the key answers 422 `idempotency-key-reused`; a repeat while the first still runs answers 409 `idempotency-key-in-use` with `Retry-After`. On signed webhooks the `webhook-id` serves as the key when none is sent. */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                partnerId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ChangeReasonDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The request did not pass validation */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authentication is required or failed */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller may not perform this action */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The resource does not exist */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    PartnersController_suspend_v1: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes a retry safe: the first request under a key executes and its answer is stored for 24 h (configurable) and replayed, with `Idempotent-Replayed: true`, to a repeat with the same method, route and body. Another request under the key answers 422 `idempotency-key-reused`; a repeat while the first still runs answers 409 `idempotency-key-in-use` with `Retry-After`. On signed webhooks the `webhook-id` serves as the key when none is sent. */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                partnerId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ChangeReasonDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The request did not pass validation */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authentication is required or failed */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller may not perform this action */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The resource does not exist */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    WebhookSecretsController_list_v1: {
+        parameters: {
+            query?: {
+                /** @description opaque cursor from the previous page */
+                cursor?: string;
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                partnerId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookSecretPage"];
+                };
+            };
+            /** @description The request did not pass validation */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authentication is required or failed */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller may not perform this action */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The resource does not exist */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    WebhookSecretsController_create_v1: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes a retry safe: the first request under a key executes and its answer is stored for 24 h (configurable) and replayed, with `Idempotent-Replayed: true`, to a repeat with the same method, route and body. Another request under the key answers 422 `idempotency-key-reused`; a repeat while the first still runs answers 409 `idempotency-key-in-use` with `Retry-After`. On signed webhooks the `webhook-id` serves as the key when none is sent. */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                partnerId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CreatedWebhookSecret"];
+                };
+            };
+            /** @description The request did not pass validation */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authentication is required or failed */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller may not perform this action */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The resource does not exist */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    WebhookSecretsController_revoke_v1: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes a retry safe: the first request under a key executes and its answer is stored for 24 h (configurable) and replayed, with `Idempotent-Replayed: true`, to a repeat with the same method, route and body. Another request under the key answers 422 `idempotency-key-reused`; a repeat while the first still runs answers 409 `idempotency-key-in-use` with `Retry-After`. On signed webhooks the `webhook-id` serves as the key when none is sent. */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                partnerId: string;
+                secretId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RevokeWebhookSecretDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookSecretSummaryDto"];
+                };
+            };
+            /** @description The request did not pass validation */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authentication is required or failed */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller may not perform this action */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The resource does not exist */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    ReconciliationCasesController_list_v1: {
+        parameters: {
+            query?: {
+                /** @description opaque cursor from the previous page */
+                cursor?: string;
+                limit?: number;
+                status?: "open" | "resolved";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CasePageDto"];
+                };
+            };
+            /** @description The request did not pass validation */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authentication is required or failed */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller may not perform this action */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    ReconciliationCasesController_resolve_v1: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes a retry safe: the first request under a key executes and its answer is stored for 24 h (configurable) and replayed, with `Idempotent-Replayed: true`, to a repeat with the same method, route and body. Another request under the key answers 422 `idempotency-key-reused`; a repeat while the first still runs answers 409 `idempotency-key-in-use` with `Retry-After`. On signed webhooks the `webhook-id` serves as the key when none is sent. */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                caseId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ResolveCaseDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ResolvedCaseDto"];
+                };
+            };
+            /** @description The request did not pass validation */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authentication is required or failed */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller may not perform this action */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The resource does not exist */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    RightsRequestsController_list_v1: {
+        parameters: {
+            query?: {
+                /** @description opaque cursor from the previous page */
+                cursor?: string;
+                limit?: number;
+                status?: "received" | "in_review" | "fulfilled" | "applied" | "denied" | "completed" | "refused" | "withdrawn";
+                kind?: "access" | "amendment" | "deletion";
+                /** @description open and past its due date */
+                overdue?: "true" | "false";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The request did not pass validation */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authentication is required or failed */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller may not perform this action */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    RightsRequestsController_create_v1: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes a retry safe: the first request under a key executes and its answer is stored for 24 h (configurable) and replayed, with `Idempotent-Replayed: true`, to a repeat with the same method, route and body. Another request under the key answers 422 `idempotency-key-reused`; a repeat while the first still runs answers 409 `idempotency-key-in-use` with `Retry-After`. On signed webhooks the `webhook-id` serves as the key when none is sent. */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateRightsRequestDto"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The request did not pass validation */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authentication is required or failed */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller may not perform this action */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    RightsRequestsController_get_v1: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The request did not pass validation */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authentication is required or failed */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller may not perform this action */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The resource does not exist */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    RightsRequestsController_accept_v1: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes a retry safe: the first request under a key executes and its answer is stored for 24 h (configurable) and replayed, with `Idempotent-Replayed: true`, to a repeat with the same method, route and body. Another request under the key answers 422 `idempotency-key-reused`; a repeat while the first still runs answers 409 `idempotency-key-in-use` with `Retry-After`. On signed webhooks the `webhook-id` serves as the key when none is sent. */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RightsStepDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The request did not pass validation */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authentication is required or failed */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller may not perform this action */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The resource does not exist */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    RightsRequestsController_complete_v1: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes a retry safe: the first request under a key executes and its answer is stored for 24 h (configurable) and replayed, with `Idempotent-Replayed: true`, to a repeat with the same method, route and body. Another request under the key answers 422 `idempotency-key-reused`; a repeat while the first still runs answers 409 `idempotency-key-in-use` with `Retry-After`. On signed webhooks the `webhook-id` serves as the key when none is sent. */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RightsStepDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The request did not pass validation */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authentication is required or failed */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller may not perform this action */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The resource does not exist */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    RightsRequestsController_deny_v1: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes a retry safe: the first request under a key executes and its answer is stored for 24 h (configurable) and replayed, with `Idempotent-Replayed: true`, to a repeat with the same method, route and body. Another request under the key answers 422 `idempotency-key-reused`; a repeat while the first still runs answers 409 `idempotency-key-in-use` with `Retry-After`. On signed webhooks the `webhook-id` serves as the key when none is sent. */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DenyRightsRequestDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The request did not pass validation */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authentication is required or failed */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller may not perform this action */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The resource does not exist */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    RightsRequestsController_exportLink_v1: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes a retry safe: the first request under a key executes and its answer is stored for 24 h (configurable) and replayed, with `Idempotent-Replayed: true`, to a repeat with the same method, route and body. Another request under the key answers 422 `idempotency-key-reused`; a repeat while the first still runs answers 409 `idempotency-key-in-use` with `Retry-After`. On signed webhooks the `webhook-id` serves as the key when none is sent. */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RightsStepDto"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The request did not pass validation */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authentication is required or failed */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller may not perform this action */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The resource does not exist */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    RightsRequestsController_extend_v1: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes a retry safe: the first request under a key executes and its answer is stored for 24 h (configurable) and replayed, with `Idempotent-Replayed: true`, to a repeat with the same method, route and body. Another request under the key answers 422 `idempotency-key-reused`; a repeat while the first still runs answers 409 `idempotency-key-in-use` with `Retry-After`. On signed webhooks the `webhook-id` serves as the key when none is sent. */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RightsStepDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The request did not pass validation */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authentication is required or failed */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller may not perform this action */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The resource does not exist */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    RightsRequestsController_refuse_v1: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes a retry safe: the first request under a key executes and its answer is stored for 24 h (configurable) and replayed, with `Idempotent-Replayed: true`, to a repeat with the same method, route and body. Another request under the key answers 422 `idempotency-key-reused`; a repeat while the first still runs answers 409 `idempotency-key-in-use` with `Retry-After`. On signed webhooks the `webhook-id` serves as the key when none is sent. */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DenyRightsRequestDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The request did not pass validation */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authentication is required or failed */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller may not perform this action */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The resource does not exist */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    RightsRequestsController_review_v1: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes a retry safe: the first request under a key executes and its answer is stored for 24 h (configurable) and replayed, with `Idempotent-Replayed: true`, to a repeat with the same method, route and body. Another request under the key answers 422 `idempotency-key-reused`; a repeat while the first still runs answers 409 `idempotency-key-in-use` with `Retry-After`. On signed webhooks the `webhook-id` serves as the key when none is sent. */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RightsStepDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The request did not pass validation */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authentication is required or failed */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller may not perform this action */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The resource does not exist */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    RightsRequestsController_withdraw_v1: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes a retry safe: the first request under a key executes and its answer is stored for 24 h (configurable) and replayed, with `Idempotent-Replayed: true`, to a repeat with the same method, route and body. Another request under the key answers 422 `idempotency-key-reused`; a repeat while the first still runs answers 409 `idempotency-key-in-use` with `Retry-After`. On signed webhooks the `webhook-id` serves as the key when none is sent. */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RightsStepDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The request did not pass validation */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authentication is required or failed */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller may not perform this action */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The resource does not exist */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    AdminSessionController_login_v1: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AdminLoginDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The request did not pass validation */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    AdminSessionController_refresh_v1: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AdminRefreshDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The request did not pass validation */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
         };
     };
@@ -2513,9 +5414,645 @@ export interface operations {
                 };
                 content?: never;
             };
+            /** @description The request did not pass validation */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authentication is required or failed */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller may not perform this action */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    AdminUsersController_list_v1: {
+    SourcesController_create_v1: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes a retry safe: the first request under a key executes and its answer is stored for 24 h (configurable) and replayed, with `Idempotent-Replayed: true`, to a repeat with the same method, route and body. Another request under the key answers 422 `idempotency-key-reused`; a repeat while the first still runs answers 409 `idempotency-key-in-use` with `Retry-After`. On signed webhooks the `webhook-id` serves as the key when none is sent. */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateSourceDto"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CreatedSource"];
+                };
+            };
+            /** @description The request did not pass validation */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authentication is required or failed */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller may not perform this action */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    SourcesController_backfillStatus_v1: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BackfillStatusDto"];
+                };
+            };
+            /** @description The request did not pass validation */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authentication is required or failed */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller may not perform this action */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The resource does not exist */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    SourcesController_backfill_v1: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes a retry safe: the first request under a key executes and its answer is stored for 24 h (configurable) and replayed, with `Idempotent-Replayed: true`, to a repeat with the same method, route and body. Another request under the key answers 422 `idempotency-key-reused`; a repeat while the first still runs answers 409 `idempotency-key-in-use` with `Retry-After`. On signed webhooks the `webhook-id` serves as the key when none is sent. */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BackfillStatusDto"];
+                };
+            };
+            /** @description The request did not pass validation */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authentication is required or failed */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller may not perform this action */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The resource does not exist */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    SourcesController_poll_v1: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes a retry safe: the first request under a key executes and its answer is stored for 24 h (configurable) and replayed, with `Idempotent-Replayed: true`, to a repeat with the same method, route and body. Another request under the key answers 422 `idempotency-key-reused`; a repeat while the first still runs answers 409 `idempotency-key-in-use` with `Retry-After`. On signed webhooks the `webhook-id` serves as the key when none is sent. */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PollRequestedDto"];
+                };
+            };
+            /** @description The request did not pass validation */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authentication is required or failed */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller may not perform this action */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The resource does not exist */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    SourcesController_status_v1: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SourceStatusDto"];
+                };
+            };
+            /** @description The request did not pass validation */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authentication is required or failed */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller may not perform this action */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The resource does not exist */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    VendorsController_list_v1: {
+        parameters: {
+            query?: {
+                /** @description opaque cursor from the previous page */
+                cursor?: string;
+                limit?: number;
+                role?: "partner" | "subprocessor";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The request did not pass validation */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authentication is required or failed */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller may not perform this action */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    VendorsController_create_v1: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes a retry safe: the first request under a key executes and its answer is stored for 24 h (configurable) and replayed, with `Idempotent-Replayed: true`, to a repeat with the same method, route and body. Another request under the key answers 422 `idempotency-key-reused`; a repeat while the first still runs answers 409 `idempotency-key-in-use` with `Retry-After`. On signed webhooks the `webhook-id` serves as the key when none is sent. */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateVendorDto"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The request did not pass validation */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authentication is required or failed */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller may not perform this action */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    VendorsController_inventory_v1: {
+        parameters: {
+            query?: {
+                format?: "json" | "csv";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The request did not pass validation */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authentication is required or failed */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller may not perform this action */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    VendorsController_get_v1: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                vendorId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The request did not pass validation */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authentication is required or failed */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller may not perform this action */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The resource does not exist */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    VendorsController_updateBaa_v1: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description ETag of GET: refuses the change (412) if the BAA changed since */
+                "If-Match"?: string;
+                /** @description Makes a retry safe: the first request under a key executes and its answer is stored for 24 h (configurable) and replayed, with `Idempotent-Replayed: true`, to a repeat with the same method, route and body. Another request under the key answers 422 `idempotency-key-reused`; a repeat while the first still runs answers 409 `idempotency-key-in-use` with `Retry-After`. On signed webhooks the `webhook-id` serves as the key when none is sent. */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                vendorId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UpdateBaaDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The request did not pass validation */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authentication is required or failed */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller may not perform this action */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The resource does not exist */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    SubscriptionStatusController_status_v1: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SubscriptionStatusDto"];
+                };
+            };
+            /** @description The request did not pass validation */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authentication is required or failed */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller may not perform this action */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The resource does not exist */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    ChangesController_list_v1: {
         parameters: {
             query?: {
                 /** @description opaque cursor from the previous page */
@@ -2532,31 +6069,126 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        data: {
+                            /** @description the categories this change touched that the caller may see */
+                            categories: ("identity" | "government_id" | "contact" | "membership" | "coverage" | "dependents" | "wellness" | "preferences")[];
+                            /** @description the member's current projection for the caller (not the values of this version); null when it is deleted */
+                            data: {
+                                contact?: {
+                                    address?: {
+                                        city: string;
+                                        country: string;
+                                        line1: string;
+                                        line2?: string | null;
+                                        postalCode: string;
+                                        state: string;
+                                    };
+                                    /** Format: email */
+                                    email?: string;
+                                    phone?: string;
+                                };
+                                coverage?: {
+                                    /** @enum {string} */
+                                    coverageTier?: "employee" | "employee_spouse" | "employee_children" | "family";
+                                    /** Format: date */
+                                    effectiveDate?: string;
+                                    planCode?: string;
+                                    /** @enum {string} */
+                                    status?: "active" | "pending" | "terminated";
+                                    /** Format: date */
+                                    terminationDate?: string | null;
+                                };
+                                dependents?: {
+                                    /** Format: date */
+                                    dateOfBirth: string;
+                                    familyName: string;
+                                    givenName: string;
+                                    /** @enum {string} */
+                                    relationship: "spouse" | "domestic_partner" | "child" | "other";
+                                }[];
+                                governmentId?: {
+                                    ssn?: string;
+                                };
+                                id: string;
+                                identity?: {
+                                    /** Format: date */
+                                    dateOfBirth?: string;
+                                    familyName?: string;
+                                    givenName?: string;
+                                    /** @enum {string} */
+                                    sex?: "female" | "male" | "other" | "unknown";
+                                };
+                                membership?: {
+                                    employerGroupId?: string;
+                                    externalMemberNumber?: string;
+                                };
+                                organizationId: string;
+                                preferences?: {
+                                    /** @enum {string} */
+                                    channel?: "email" | "sms" | "mail" | "none";
+                                    language?: string;
+                                    marketingOptIn?: boolean;
+                                };
+                                /** @enum {string} */
+                                status: "active" | "terminated" | "deleted";
+                                /** Format: date-time */
+                                updatedAt: string;
+                                version: number;
+                                wellness?: {
+                                    programs?: {
+                                        /** Format: date */
+                                        enrolledAt: string;
+                                        programCode: string;
+                                        /** @enum {string} */
+                                        status: "active" | "completed" | "withdrawn";
+                                    }[];
+                                };
+                            } | null;
+                            memberId: string;
+                            /** Format: date-time */
+                            occurredAt: string;
+                            /** @enum {string} */
+                            type: "member.created" | "member.updated" | "member.deleted";
+                            /** @description the version this change produced */
+                            version: number;
+                        }[];
+                        /** @description more committed changes are waiting: read again at once */
+                        hasMore: boolean;
+                        /** @description always set: pass it to resume after this page */
+                        nextCursor: string;
+                        /** @description members whose records failed an integrity check; their changes are not in data */
+                        withheld?: string[];
+                    };
+                };
             };
-        };
-    };
-    AdminUsersController_disable_v1: {
-        parameters: {
-            query?: never;
-            header?: {
-                /** @description Makes a retry safe: the first request under a key executes and its answer is stored for 24 h (configurable) and replayed, with `Idempotent-Replayed: true`, to a repeat with the same method, route and body. Another request under the key answers 422 `idempotency-key-reused`; a repeat while the first still runs answers 409 `idempotency-key-in-use` with `Retry-After`. On signed webhooks the `webhook-id` serves as the key when none is sent. */
-                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
-            };
-            path?: never;
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["ChangeReasonDto"];
-            };
-        };
-        responses: {
-            200: {
+            /** @description The request did not pass validation */
+            400: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authentication is required or failed */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller may not perform this action */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
         };
     };
@@ -2582,78 +6214,105 @@ export interface operations {
                 content: {
                     "application/json": {
                         data?: {
-                            id: string;
-                            organizationId: string;
-                            version: number;
-                            /** @enum {string} */
-                            status: "active" | "terminated" | "deleted";
-                            /** Format: date-time */
-                            updatedAt: string;
-                            identity?: {
-                                givenName?: string;
-                                familyName?: string;
-                                /** Format: date */
-                                dateOfBirth?: string;
-                                /** @enum {string} */
-                                sex?: "female" | "male" | "other" | "unknown";
-                            };
-                            governmentId?: {
-                                ssn?: string;
-                            };
                             contact?: {
+                                address?: {
+                                    city: string;
+                                    country: string;
+                                    line1: string;
+                                    line2?: string | null;
+                                    postalCode: string;
+                                    state: string;
+                                };
                                 /** Format: email */
                                 email?: string;
                                 phone?: string;
-                                address?: {
-                                    line1: string;
-                                    line2?: string | null;
-                                    city: string;
-                                    state: string;
-                                    postalCode: string;
-                                    country: string;
-                                };
-                            };
-                            membership?: {
-                                externalMemberNumber?: string;
-                                employerGroupId?: string;
                             };
                             coverage?: {
-                                planCode?: string;
                                 /** @enum {string} */
                                 coverageTier?: "employee" | "employee_spouse" | "employee_children" | "family";
                                 /** Format: date */
                                 effectiveDate?: string;
-                                /** Format: date */
-                                terminationDate?: string | null;
+                                planCode?: string;
                                 /** @enum {string} */
                                 status?: "active" | "pending" | "terminated";
+                                /** Format: date */
+                                terminationDate?: string | null;
                             };
                             dependents?: {
-                                givenName: string;
-                                familyName: string;
                                 /** Format: date */
                                 dateOfBirth: string;
+                                familyName: string;
+                                givenName: string;
                                 /** @enum {string} */
                                 relationship: "spouse" | "domestic_partner" | "child" | "other";
                             }[];
-                            wellness?: {
-                                programs?: {
-                                    programCode: string;
-                                    /** Format: date */
-                                    enrolledAt: string;
-                                    /** @enum {string} */
-                                    status: "active" | "completed" | "withdrawn";
-                                }[];
+                            governmentId?: {
+                                ssn?: string;
                             };
+                            id: string;
+                            identity?: {
+                                /** Format: date */
+                                dateOfBirth?: string;
+                                familyName?: string;
+                                givenName?: string;
+                                /** @enum {string} */
+                                sex?: "female" | "male" | "other" | "unknown";
+                            };
+                            membership?: {
+                                employerGroupId?: string;
+                                externalMemberNumber?: string;
+                            };
+                            organizationId: string;
                             preferences?: {
                                 /** @enum {string} */
                                 channel?: "email" | "sms" | "mail" | "none";
                                 language?: string;
                                 marketingOptIn?: boolean;
                             };
+                            /** @enum {string} */
+                            status: "active" | "terminated" | "deleted";
+                            /** Format: date-time */
+                            updatedAt: string;
+                            version: number;
+                            wellness?: {
+                                programs?: {
+                                    /** Format: date */
+                                    enrolledAt: string;
+                                    programCode: string;
+                                    /** @enum {string} */
+                                    status: "active" | "completed" | "withdrawn";
+                                }[];
+                            };
                         }[];
                         nextCursor?: string | null;
                     };
+                };
+            };
+            /** @description The request did not pass validation */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authentication is required or failed */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller may not perform this action */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -2677,72 +6336,72 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": {
-                    eventId: string;
-                    /** Format: date-time */
-                    occurredAt: string;
-                    sourceRef: string;
-                    organizationId: string;
-                    identity: {
-                        givenName: string;
-                        familyName: string;
-                        /** Format: date */
-                        dateOfBirth: string;
-                        /** @enum {string} */
-                        sex?: "female" | "male" | "other" | "unknown";
-                    };
-                    governmentId?: {
-                        ssn?: string;
-                    };
                     contact?: {
+                        address?: {
+                            city: string;
+                            country: string;
+                            line1: string;
+                            line2?: string | null;
+                            postalCode: string;
+                            state: string;
+                        };
                         /** Format: email */
                         email?: string;
                         phone?: string;
-                        address?: {
-                            line1: string;
-                            line2?: string | null;
-                            city: string;
-                            state: string;
-                            postalCode: string;
-                            country: string;
-                        };
-                    };
-                    membership?: {
-                        externalMemberNumber?: string;
-                        employerGroupId?: string;
                     };
                     coverage?: {
-                        planCode?: string;
                         /** @enum {string} */
                         coverageTier?: "employee" | "employee_spouse" | "employee_children" | "family";
                         /** Format: date */
                         effectiveDate?: string;
-                        /** Format: date */
-                        terminationDate?: string | null;
+                        planCode?: string;
                         /** @enum {string} */
                         status?: "active" | "pending" | "terminated";
+                        /** Format: date */
+                        terminationDate?: string | null;
                     };
                     dependents?: {
-                        givenName: string;
-                        familyName: string;
                         /** Format: date */
                         dateOfBirth: string;
+                        familyName: string;
+                        givenName: string;
                         /** @enum {string} */
                         relationship: "spouse" | "domestic_partner" | "child" | "other";
                     }[];
-                    wellness?: {
-                        programs?: {
-                            programCode: string;
-                            /** Format: date */
-                            enrolledAt: string;
-                            /** @enum {string} */
-                            status: "active" | "completed" | "withdrawn";
-                        }[];
+                    eventId: string;
+                    governmentId?: {
+                        ssn?: string;
                     };
+                    identity: {
+                        /** Format: date */
+                        dateOfBirth: string;
+                        familyName: string;
+                        givenName: string;
+                        /** @enum {string} */
+                        sex?: "female" | "male" | "other" | "unknown";
+                    };
+                    membership?: {
+                        employerGroupId?: string;
+                        externalMemberNumber?: string;
+                    };
+                    /** Format: date-time */
+                    occurredAt: string;
+                    organizationId: string;
                     preferences?: {
                         /** @enum {string} */
                         channel?: "email" | "sms" | "mail" | "none";
                         language?: string;
                         marketingOptIn?: boolean;
+                    };
+                    sourceRef: string;
+                    wellness?: {
+                        programs?: {
+                            /** Format: date */
+                            enrolledAt: string;
+                            programCode: string;
+                            /** @enum {string} */
+                            status: "active" | "completed" | "withdrawn";
+                        }[];
                     };
                 };
             };
@@ -2754,6 +6413,33 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["CreatedMember"];
+                };
+            };
+            /** @description The request did not pass validation */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authentication is required or failed */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller may not perform this action */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -2775,76 +6461,112 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        id: string;
-                        organizationId: string;
-                        version: number;
-                        /** @enum {string} */
-                        status: "active" | "terminated" | "deleted";
-                        /** Format: date-time */
-                        updatedAt: string;
-                        identity?: {
-                            givenName?: string;
-                            familyName?: string;
-                            /** Format: date */
-                            dateOfBirth?: string;
-                            /** @enum {string} */
-                            sex?: "female" | "male" | "other" | "unknown";
-                        };
-                        governmentId?: {
-                            ssn?: string;
-                        };
                         contact?: {
+                            address?: {
+                                city: string;
+                                country: string;
+                                line1: string;
+                                line2?: string | null;
+                                postalCode: string;
+                                state: string;
+                            };
                             /** Format: email */
                             email?: string;
                             phone?: string;
-                            address?: {
-                                line1: string;
-                                line2?: string | null;
-                                city: string;
-                                state: string;
-                                postalCode: string;
-                                country: string;
-                            };
-                        };
-                        membership?: {
-                            externalMemberNumber?: string;
-                            employerGroupId?: string;
                         };
                         coverage?: {
-                            planCode?: string;
                             /** @enum {string} */
                             coverageTier?: "employee" | "employee_spouse" | "employee_children" | "family";
                             /** Format: date */
                             effectiveDate?: string;
-                            /** Format: date */
-                            terminationDate?: string | null;
+                            planCode?: string;
                             /** @enum {string} */
                             status?: "active" | "pending" | "terminated";
+                            /** Format: date */
+                            terminationDate?: string | null;
                         };
                         dependents?: {
-                            givenName: string;
-                            familyName: string;
                             /** Format: date */
                             dateOfBirth: string;
+                            familyName: string;
+                            givenName: string;
                             /** @enum {string} */
                             relationship: "spouse" | "domestic_partner" | "child" | "other";
                         }[];
-                        wellness?: {
-                            programs?: {
-                                programCode: string;
-                                /** Format: date */
-                                enrolledAt: string;
-                                /** @enum {string} */
-                                status: "active" | "completed" | "withdrawn";
-                            }[];
+                        governmentId?: {
+                            ssn?: string;
                         };
+                        id: string;
+                        identity?: {
+                            /** Format: date */
+                            dateOfBirth?: string;
+                            familyName?: string;
+                            givenName?: string;
+                            /** @enum {string} */
+                            sex?: "female" | "male" | "other" | "unknown";
+                        };
+                        membership?: {
+                            employerGroupId?: string;
+                            externalMemberNumber?: string;
+                        };
+                        organizationId: string;
                         preferences?: {
                             /** @enum {string} */
                             channel?: "email" | "sms" | "mail" | "none";
                             language?: string;
                             marketingOptIn?: boolean;
                         };
+                        /** @enum {string} */
+                        status: "active" | "terminated" | "deleted";
+                        /** Format: date-time */
+                        updatedAt: string;
+                        version: number;
+                        wellness?: {
+                            programs?: {
+                                /** Format: date */
+                                enrolledAt: string;
+                                programCode: string;
+                                /** @enum {string} */
+                                status: "active" | "completed" | "withdrawn";
+                            }[];
+                        };
                     };
+                };
+            };
+            /** @description The request did not pass validation */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authentication is required or failed */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller may not perform this action */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The resource does not exist */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -2868,6 +6590,42 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description The request did not pass validation */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authentication is required or failed */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller may not perform this action */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The resource does not exist */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
         };
     };
@@ -2902,762 +6660,40 @@ export interface operations {
                 };
                 content?: never;
             };
-        };
-    };
-    AdminMembersController_search_v1: {
-        parameters: {
-            query?: never;
-            header?: {
-                /** @description Makes a retry safe: the first request under a key executes and its answer is stored for 24 h (configurable) and replayed, with `Idempotent-Replayed: true`, to a repeat with the same method, route and body. Another request under the key answers 422 `idempotency-key-reused`; a repeat while the first still runs answers 409 `idempotency-key-in-use` with `Retry-After`. On signed webhooks the `webhook-id` serves as the key when none is sent. */
-                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
-            };
-            path?: never;
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["MemberSearchDto"];
-            };
-        };
-        responses: {
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-        };
-    };
-    AdminMembersController_disclosures_v1: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                memberId: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-        };
-    };
-    DeidentifiedExportController_export_v1: {
-        parameters: {
-            query?: {
-                /** @description only this organization’s members */
-                organizationId?: string;
-            };
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description NDJSON: one de-identified member per line, in id order */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-        };
-    };
-    KeysController_rotate_v1: {
-        parameters: {
-            query?: never;
-            header?: {
-                /** @description Makes a retry safe: the first request under a key executes and its answer is stored for 24 h (configurable) and replayed, with `Idempotent-Replayed: true`, to a repeat with the same method, route and body. Another request under the key answers 422 `idempotency-key-reused`; a repeat while the first still runs answers 409 `idempotency-key-in-use` with `Retry-After`. On signed webhooks the `webhook-id` serves as the key when none is sent. */
-                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
-            };
-            path?: never;
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["RotateKeysDto"];
-            };
-        };
-        responses: {
-            202: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-        };
-    };
-    KeysController_status_v1: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-        };
-    };
-    ConsentsController_list_v1: {
-        parameters: {
-            query?: {
-                /** @description opaque cursor from the previous page */
-                cursor?: string;
-                limit?: number;
-                memberId?: string;
-                partnerId?: string;
-                /** @description as of now; absent: all */
-                status?: "active" | "revoked" | "expired";
-            };
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            200: {
+            /** @description The request did not pass validation */
+            400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ConsentPageDto"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-        };
-    };
-    ConsentsController_create_v1: {
-        parameters: {
-            query?: never;
-            header?: {
-                /** @description Makes a retry safe: the first request under a key executes and its answer is stored for 24 h (configurable) and replayed, with `Idempotent-Replayed: true`, to a repeat with the same method, route and body. Another request under the key answers 422 `idempotency-key-reused`; a repeat while the first still runs answers 409 `idempotency-key-in-use` with `Retry-After`. On signed webhooks the `webhook-id` serves as the key when none is sent. */
-                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
-            };
-            path?: never;
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["CreateConsentDto"];
-            };
-        };
-        responses: {
-            201: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["CreatedConsentDto"];
-                };
-            };
-        };
-    };
-    ConsentsController_get_v1: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                consentId: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ConsentDto"];
-                };
-            };
-        };
-    };
-    ConsentsController_revoke_v1: {
-        parameters: {
-            query?: never;
-            header?: {
-                /** @description Makes a retry safe: the first request under a key executes and its answer is stored for 24 h (configurable) and replayed, with `Idempotent-Replayed: true`, to a repeat with the same method, route and body. Another request under the key answers 422 `idempotency-key-reused`; a repeat while the first still runs answers 409 `idempotency-key-in-use` with `Retry-After`. On signed webhooks the `webhook-id` serves as the key when none is sent. */
-                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
-            };
-            path: {
-                consentId: string;
-            };
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["RevokeConsentDto"];
-            };
-        };
-        responses: {
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["RevokedConsentDto"];
-                };
-            };
-        };
-    };
-    IncidentsController_list_v1: {
-        parameters: {
-            query?: {
-                /** @description opaque cursor from the previous page */
-                cursor?: string;
-                limit?: number;
-            };
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-        };
-    };
-    IncidentsController_create_v1: {
-        parameters: {
-            query?: never;
-            header?: {
-                /** @description Makes a retry safe: the first request under a key executes and its answer is stored for 24 h (configurable) and replayed, with `Idempotent-Replayed: true`, to a repeat with the same method, route and body. Another request under the key answers 422 `idempotency-key-reused`; a repeat while the first still runs answers 409 `idempotency-key-in-use` with `Retry-After`. On signed webhooks the `webhook-id` serves as the key when none is sent. */
-                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
-            };
-            path?: never;
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["CreateIncidentDto"];
-            };
-        };
-        responses: {
-            201: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-        };
-    };
-    IncidentsController_get_v1: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                incidentId: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-        };
-    };
-    IncidentsController_members_v1: {
-        parameters: {
-            query?: {
-                /** @description opaque cursor from the previous page */
-                cursor?: string;
-                limit?: number;
-            };
-            header?: never;
-            path: {
-                incidentId: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-        };
-    };
-    IncidentsController_assess_v1: {
-        parameters: {
-            query?: never;
-            header?: {
-                /** @description Makes a retry safe: the first request under a key executes and its answer is stored for 24 h (configurable) and replayed, with `Idempotent-Replayed: true`, to a repeat with the same method, route and body. Another request under the key answers 422 `idempotency-key-reused`; a repeat while the first still runs answers 409 `idempotency-key-in-use` with `Retry-After`. On signed webhooks the `webhook-id` serves as the key when none is sent. */
-                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
-            };
-            path: {
-                incidentId: string;
-            };
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["AssessmentDto"];
-            };
-        };
-        responses: {
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-        };
-    };
-    IncidentsController_notification_v1: {
-        parameters: {
-            query?: never;
-            header?: {
-                /** @description Makes a retry safe: the first request under a key executes and its answer is stored for 24 h (configurable) and replayed, with `Idempotent-Replayed: true`, to a repeat with the same method, route and body. Another request under the key answers 422 `idempotency-key-reused`; a repeat while the first still runs answers 409 `idempotency-key-in-use` with `Retry-After`. On signed webhooks the `webhook-id` serves as the key when none is sent. */
-                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
-            };
-            path: {
-                incidentId: string;
-            };
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["NotificationDto"];
-            };
-        };
-        responses: {
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-        };
-    };
-    IncidentsController_letters_v1: {
-        parameters: {
-            query?: {
-                /** @description opaque cursor from the previous page */
-                cursor?: string;
-                limit?: number;
-            };
-            header?: never;
-            path: {
-                incidentId: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-        };
-    };
-    IncidentsController_hhsReport_v1: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                incidentId: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-        };
-    };
-    IncidentsController_contain_v1: {
-        parameters: {
-            query?: never;
-            header?: {
-                /** @description Makes a retry safe: the first request under a key executes and its answer is stored for 24 h (configurable) and replayed, with `Idempotent-Replayed: true`, to a repeat with the same method, route and body. Another request under the key answers 422 `idempotency-key-reused`; a repeat while the first still runs answers 409 `idempotency-key-in-use` with `Retry-After`. On signed webhooks the `webhook-id` serves as the key when none is sent. */
-                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
-            };
-            path: {
-                incidentId: string;
-            };
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["ContainDto"];
-            };
-        };
-        responses: {
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-        };
-    };
-    HealthController_live: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description The Health Check is successful */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": {
-                        /** @example ok */
-                        status?: string;
-                        /**
-                         * @example {
-                         *       "database": {
-                         *         "status": "up"
-                         *       }
-                         *     }
-                         */
-                        info?: {
-                            [key: string]: {
-                                status: string;
-                            } & {
-                                [key: string]: unknown;
-                            };
-                        } | null;
-                        /** @example {} */
-                        error?: {
-                            [key: string]: {
-                                status: string;
-                            } & {
-                                [key: string]: unknown;
-                            };
-                        } | null;
-                        /**
-                         * @example {
-                         *       "database": {
-                         *         "status": "up"
-                         *       }
-                         *     }
-                         */
-                        details?: {
-                            [key: string]: {
-                                status: string;
-                            } & {
-                                [key: string]: unknown;
-                            };
-                        };
-                    };
-                };
-            };
-            /** @description The Health Check is not successful */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": {
-                        /** @example error */
-                        status?: string;
-                        /**
-                         * @example {
-                         *       "database": {
-                         *         "status": "up"
-                         *       }
-                         *     }
-                         */
-                        info?: {
-                            [key: string]: {
-                                status: string;
-                            } & {
-                                [key: string]: unknown;
-                            };
-                        } | null;
-                        /**
-                         * @example {
-                         *       "redis": {
-                         *         "status": "down",
-                         *         "message": "Could not connect"
-                         *       }
-                         *     }
-                         */
-                        error?: {
-                            [key: string]: {
-                                status: string;
-                            } & {
-                                [key: string]: unknown;
-                            };
-                        } | null;
-                        /**
-                         * @example {
-                         *       "database": {
-                         *         "status": "up"
-                         *       },
-                         *       "redis": {
-                         *         "status": "down",
-                         *         "message": "Could not connect"
-                         *       }
-                         *     }
-                         */
-                        details?: {
-                            [key: string]: {
-                                status: string;
-                            } & {
-                                [key: string]: unknown;
-                            };
-                        };
-                    };
-                };
-            };
-        };
-    };
-    HealthController_ready: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description The Health Check is successful */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": {
-                        /** @example ok */
-                        status?: string;
-                        /**
-                         * @example {
-                         *       "database": {
-                         *         "status": "up"
-                         *       }
-                         *     }
-                         */
-                        info?: {
-                            [key: string]: {
-                                status: string;
-                            } & {
-                                [key: string]: unknown;
-                            };
-                        } | null;
-                        /** @example {} */
-                        error?: {
-                            [key: string]: {
-                                status: string;
-                            } & {
-                                [key: string]: unknown;
-                            };
-                        } | null;
-                        /**
-                         * @example {
-                         *       "database": {
-                         *         "status": "up"
-                         *       }
-                         *     }
-                         */
-                        details?: {
-                            [key: string]: {
-                                status: string;
-                            } & {
-                                [key: string]: unknown;
-                            };
-                        };
-                    };
-                };
-            };
-            /** @description The Health Check is not successful */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": {
-                        /** @example error */
-                        status?: string;
-                        /**
-                         * @example {
-                         *       "database": {
-                         *         "status": "up"
-                         *       }
-                         *     }
-                         */
-                        info?: {
-                            [key: string]: {
-                                status: string;
-                            } & {
-                                [key: string]: unknown;
-                            };
-                        } | null;
-                        /**
-                         * @example {
-                         *       "redis": {
-                         *         "status": "down",
-                         *         "message": "Could not connect"
-                         *       }
-                         *     }
-                         */
-                        error?: {
-                            [key: string]: {
-                                status: string;
-                            } & {
-                                [key: string]: unknown;
-                            };
-                        } | null;
-                        /**
-                         * @example {
-                         *       "database": {
-                         *         "status": "up"
-                         *       },
-                         *       "redis": {
-                         *         "status": "down",
-                         *         "message": "Could not connect"
-                         *       }
-                         *     }
-                         */
-                        details?: {
-                            [key: string]: {
-                                status: string;
-                            } & {
-                                [key: string]: unknown;
-                            };
-                        };
-                    };
-                };
-            };
-        };
-    };
-    MetricsController_scrape: {
-        parameters: {
-            query?: never;
-            header: {
-                /** @description `Bearer <METRICS_TOKEN>` */
-                authorization: string;
-            };
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Prometheus text format 0.0.4 */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "text/plain; version=0.0.4; charset=utf-8": string;
-                };
-            };
-            /** @description the token is missing or wrong */
+            /** @description Authentication is required or failed */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
-            /** @description no scraper token is configured */
+            /** @description The caller may not perform this action */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The resource does not exist */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
-            };
-        };
-    };
-    WebhookSecretsController_list_v1: {
-        parameters: {
-            query?: {
-                /** @description opaque cursor from the previous page */
-                cursor?: string;
-                limit?: number;
-            };
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
                 content: {
-                    "application/json": components["schemas"]["WebhookSecretPage"];
-                };
-            };
-        };
-    };
-    WebhookSecretsController_create_v1: {
-        parameters: {
-            query?: never;
-            header?: {
-                /** @description Makes a retry safe: the first request under a key executes and its answer is stored for 24 h (configurable) and replayed, with `Idempotent-Replayed: true`, to a repeat with the same method, route and body. Another request under the key answers 422 `idempotency-key-reused`; a repeat while the first still runs answers 409 `idempotency-key-in-use` with `Retry-After`. On signed webhooks the `webhook-id` serves as the key when none is sent. */
-                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
-            };
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            201: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["CreatedWebhookSecret"];
-                };
-            };
-        };
-    };
-    WebhookSecretsController_revoke_v1: {
-        parameters: {
-            query?: never;
-            header?: {
-                /** @description Makes a retry safe: the first request under a key executes and its answer is stored for 24 h (configurable) and replayed, with `Idempotent-Replayed: true`, to a repeat with the same method, route and body. Another request under the key answers 422 `idempotency-key-reused`; a repeat while the first still runs answers 409 `idempotency-key-in-use` with `Retry-After`. On signed webhooks the `webhook-id` serves as the key when none is sent. */
-                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
-            };
-            path?: never;
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["RevokeWebhookSecretDto"];
-            };
-        };
-        responses: {
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["WebhookSecretSummaryDto"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -3683,65 +6719,53 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": {
-                    eventId: string;
-                    /** Format: date-time */
-                    occurredAt: string;
                     changes: {
-                        identity?: {
-                            givenName?: string;
-                            familyName?: string;
-                            /** Format: date */
-                            dateOfBirth?: string;
-                            /** @enum {string} */
-                            sex?: "female" | "male" | "other" | "unknown";
-                        };
-                        governmentId?: {
-                            ssn?: string;
-                        };
                         contact?: {
+                            address?: {
+                                city: string;
+                                country: string;
+                                line1: string;
+                                line2?: string | null;
+                                postalCode: string;
+                                state: string;
+                            };
                             /** Format: email */
                             email?: string;
                             phone?: string;
-                            address?: {
-                                line1: string;
-                                line2?: string | null;
-                                city: string;
-                                state: string;
-                                postalCode: string;
-                                country: string;
-                            };
-                        };
-                        membership?: {
-                            externalMemberNumber?: string;
-                            employerGroupId?: string;
                         };
                         coverage?: {
-                            planCode?: string;
                             /** @enum {string} */
                             coverageTier?: "employee" | "employee_spouse" | "employee_children" | "family";
                             /** Format: date */
                             effectiveDate?: string;
-                            /** Format: date */
-                            terminationDate?: string | null;
+                            planCode?: string;
                             /** @enum {string} */
                             status?: "active" | "pending" | "terminated";
+                            /** Format: date */
+                            terminationDate?: string | null;
                         };
                         dependents?: {
-                            givenName: string;
-                            familyName: string;
                             /** Format: date */
                             dateOfBirth: string;
+                            familyName: string;
+                            givenName: string;
                             /** @enum {string} */
                             relationship: "spouse" | "domestic_partner" | "child" | "other";
                         }[];
-                        wellness?: {
-                            programs?: {
-                                programCode: string;
-                                /** Format: date */
-                                enrolledAt: string;
-                                /** @enum {string} */
-                                status: "active" | "completed" | "withdrawn";
-                            }[];
+                        governmentId?: {
+                            ssn?: string;
+                        };
+                        identity?: {
+                            /** Format: date */
+                            dateOfBirth?: string;
+                            familyName?: string;
+                            givenName?: string;
+                            /** @enum {string} */
+                            sex?: "female" | "male" | "other" | "unknown";
+                        };
+                        membership?: {
+                            employerGroupId?: string;
+                            externalMemberNumber?: string;
                         };
                         preferences?: {
                             /** @enum {string} */
@@ -3749,7 +6773,19 @@ export interface operations {
                             language?: string;
                             marketingOptIn?: boolean;
                         };
+                        wellness?: {
+                            programs?: {
+                                /** Format: date */
+                                enrolledAt: string;
+                                programCode: string;
+                                /** @enum {string} */
+                                status: "active" | "completed" | "withdrawn";
+                            }[];
+                        };
                     };
+                    eventId: string;
+                    /** Format: date-time */
+                    occurredAt: string;
                 };
             };
         };
@@ -3760,20 +6796,96 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        /** @enum {string} */
-                        result: "applied" | "duplicate";
-                        id: string;
-                        version: number;
+                        caseId?: string;
                         /** @description true when an unknown sourceRef created the member */
                         created?: boolean;
+                        id: string;
+                        /** @enum {string} */
+                        result: "applied" | "duplicate";
                         skipped?: {
                             /** @description JSON path of the field, e.g. identity.familyName */
                             field: string;
                             /** @enum {string} */
                             reason: "stale" | "not_owner" | "manual";
                         }[];
-                        caseId?: string;
+                        version: number;
                     };
+                };
+            };
+            /** @description The request did not pass validation */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authentication is required or failed */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller may not perform this action */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The resource does not exist */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    RightsExportsController_download_v1: {
+        parameters: {
+            query?: {
+                format?: "json" | "fhir";
+            };
+            header?: never;
+            path: {
+                /** @description the one-time capability token (opaque) */
+                token: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The request did not pass validation */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The resource does not exist */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -3798,68 +6910,53 @@ export interface operations {
             content: {
                 "application/json": {
                     updates: {
-                        memberId?: string;
-                        sourceRef?: string;
-                        organizationId?: string;
-                        eventId: string;
-                        /** Format: date-time */
-                        occurredAt: string;
                         changes: {
-                            identity?: {
-                                givenName?: string;
-                                familyName?: string;
-                                /** Format: date */
-                                dateOfBirth?: string;
-                                /** @enum {string} */
-                                sex?: "female" | "male" | "other" | "unknown";
-                            };
-                            governmentId?: {
-                                ssn?: string;
-                            };
                             contact?: {
+                                address?: {
+                                    city: string;
+                                    country: string;
+                                    line1: string;
+                                    line2?: string | null;
+                                    postalCode: string;
+                                    state: string;
+                                };
                                 /** Format: email */
                                 email?: string;
                                 phone?: string;
-                                address?: {
-                                    line1: string;
-                                    line2?: string | null;
-                                    city: string;
-                                    state: string;
-                                    postalCode: string;
-                                    country: string;
-                                };
-                            };
-                            membership?: {
-                                externalMemberNumber?: string;
-                                employerGroupId?: string;
                             };
                             coverage?: {
-                                planCode?: string;
                                 /** @enum {string} */
                                 coverageTier?: "employee" | "employee_spouse" | "employee_children" | "family";
                                 /** Format: date */
                                 effectiveDate?: string;
-                                /** Format: date */
-                                terminationDate?: string | null;
+                                planCode?: string;
                                 /** @enum {string} */
                                 status?: "active" | "pending" | "terminated";
+                                /** Format: date */
+                                terminationDate?: string | null;
                             };
                             dependents?: {
-                                givenName: string;
-                                familyName: string;
                                 /** Format: date */
                                 dateOfBirth: string;
+                                familyName: string;
+                                givenName: string;
                                 /** @enum {string} */
                                 relationship: "spouse" | "domestic_partner" | "child" | "other";
                             }[];
-                            wellness?: {
-                                programs?: {
-                                    programCode: string;
-                                    /** Format: date */
-                                    enrolledAt: string;
-                                    /** @enum {string} */
-                                    status: "active" | "completed" | "withdrawn";
-                                }[];
+                            governmentId?: {
+                                ssn?: string;
+                            };
+                            identity?: {
+                                /** Format: date */
+                                dateOfBirth?: string;
+                                familyName?: string;
+                                givenName?: string;
+                                /** @enum {string} */
+                                sex?: "female" | "male" | "other" | "unknown";
+                            };
+                            membership?: {
+                                employerGroupId?: string;
+                                externalMemberNumber?: string;
                             };
                             preferences?: {
                                 /** @enum {string} */
@@ -3867,7 +6964,22 @@ export interface operations {
                                 language?: string;
                                 marketingOptIn?: boolean;
                             };
+                            wellness?: {
+                                programs?: {
+                                    /** Format: date */
+                                    enrolledAt: string;
+                                    programCode: string;
+                                    /** @enum {string} */
+                                    status: "active" | "completed" | "withdrawn";
+                                }[];
+                            };
                         };
+                        eventId: string;
+                        memberId?: string;
+                        /** Format: date-time */
+                        occurredAt: string;
+                        organizationId?: string;
+                        sourceRef?: string;
                     }[];
                 };
             };
@@ -3880,17 +6992,9 @@ export interface operations {
                 content: {
                     "application/json": {
                         results: {
-                            /** @enum {string} */
-                            result: "applied" | "duplicate" | "conflict" | "rejected";
-                            id?: string;
-                            version?: number;
+                            caseId?: string;
                             created?: boolean;
-                            skipped?: {
-                                /** @description JSON path of the field, e.g. identity.familyName */
-                                field: string;
-                                /** @enum {string} */
-                                reason: "stale" | "not_owner" | "manual";
-                            }[];
+                            detail?: string;
                             /** @description conflict: the fields not applied and why; rejected: the invalid fields */
                             fields?: {
                                 /** @description JSON path of the field, e.g. identity.familyName */
@@ -3898,64 +7002,47 @@ export interface operations {
                                 /** @enum {string} */
                                 reason: "stale" | "not_owner" | "manual";
                             }[] | string[];
-                            caseId?: string;
+                            id?: string;
+                            /** @enum {string} */
+                            result: "applied" | "duplicate" | "conflict" | "rejected";
+                            skipped?: {
+                                /** @description JSON path of the field, e.g. identity.familyName */
+                                field: string;
+                                /** @enum {string} */
+                                reason: "stale" | "not_owner" | "manual";
+                            }[];
                             /** @description rejected: the problem type (as in a problem+json body) */
                             type?: string;
-                            detail?: string;
+                            version?: number;
                         }[];
                     };
                 };
             };
-        };
-    };
-    ReconciliationCasesController_list_v1: {
-        parameters: {
-            query?: {
-                /** @description opaque cursor from the previous page */
-                cursor?: string;
-                limit?: number;
-                status?: "open" | "resolved";
-            };
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            200: {
+            /** @description The request did not pass validation */
+            400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["CasePageDto"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-        };
-    };
-    ReconciliationCasesController_resolve_v1: {
-        parameters: {
-            query?: never;
-            header?: {
-                /** @description Makes a retry safe: the first request under a key executes and its answer is stored for 24 h (configurable) and replayed, with `Idempotent-Replayed: true`, to a repeat with the same method, route and body. Another request under the key answers 422 `idempotency-key-reused`; a repeat while the first still runs answers 409 `idempotency-key-in-use` with `Retry-After`. On signed webhooks the `webhook-id` serves as the key when none is sent. */
-                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
-            };
-            path: {
-                caseId: string;
-            };
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["ResolveCaseDto"];
-            };
-        };
-        responses: {
-            200: {
+            /** @description Authentication is required or failed */
+            401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ResolvedCaseDto"];
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller may not perform this action */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -3979,6 +7066,33 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["WebhookSubscriptionPage"];
+                };
+            };
+            /** @description The request did not pass validation */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authentication is required or failed */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller may not perform this action */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -4007,6 +7121,33 @@ export interface operations {
                     "application/json": components["schemas"]["CreatedWebhookSubscription"];
                 };
             };
+            /** @description The request did not pass validation */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authentication is required or failed */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller may not perform this action */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     WebhookSubscriptionsController_delete_v1: {
@@ -4016,7 +7157,9 @@ export interface operations {
                 /** @description Makes a retry safe: the first request under a key executes and its answer is stored for 24 h (configurable) and replayed, with `Idempotent-Replayed: true`, to a repeat with the same method, route and body. Another request under the key answers 422 `idempotency-key-reused`; a repeat while the first still runs answers 409 `idempotency-key-in-use` with `Retry-After`. On signed webhooks the `webhook-id` serves as the key when none is sent. */
                 "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
             };
-            path?: never;
+            path: {
+                subscriptionId: string;
+            };
             cookie?: never;
         };
         requestBody?: never;
@@ -4027,6 +7170,42 @@ export interface operations {
                 };
                 content?: never;
             };
+            /** @description The request did not pass validation */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authentication is required or failed */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller may not perform this action */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The resource does not exist */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     WebhookSubscriptionsController_rotateSecret_v1: {
@@ -4036,7 +7215,9 @@ export interface operations {
                 /** @description Makes a retry safe: the first request under a key executes and its answer is stored for 24 h (configurable) and replayed, with `Idempotent-Replayed: true`, to a repeat with the same method, route and body. Another request under the key answers 422 `idempotency-key-reused`; a repeat while the first still runs answers 409 `idempotency-key-in-use` with `Retry-After`. On signed webhooks the `webhook-id` serves as the key when none is sent. */
                 "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
             };
-            path?: never;
+            path: {
+                subscriptionId: string;
+            };
             cookie?: never;
         };
         requestBody?: never;
@@ -4049,9 +7230,45 @@ export interface operations {
                     "application/json": components["schemas"]["RotatedWebhookSubscriptionSecret"];
                 };
             };
+            /** @description The request did not pass validation */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authentication is required or failed */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller may not perform this action */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The resource does not exist */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    SubscriptionStatusController_status_v1: {
+    HealthController_live: {
         parameters: {
             query?: never;
             header?: never;
@@ -4060,356 +7277,116 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["SubscriptionStatusDto"];
-                };
-            };
-        };
-    };
-    DeadLettersController_list_v1: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["DeadLetterListDto"];
-                };
-            };
-        };
-    };
-    DeadLettersController_replayMany_v1: {
-        parameters: {
-            query?: never;
-            header?: {
-                /** @description Makes a retry safe: the first request under a key executes and its answer is stored for 24 h (configurable) and replayed, with `Idempotent-Replayed: true`, to a repeat with the same method, route and body. Another request under the key answers 422 `idempotency-key-reused`; a repeat while the first still runs answers 409 `idempotency-key-in-use` with `Retry-After`. On signed webhooks the `webhook-id` serves as the key when none is sent. */
-                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
-            };
-            path?: never;
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["BulkReplayDto"];
-            };
-        };
-        responses: {
-            202: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ReplayResultDto"];
-                };
-            };
-        };
-    };
-    DeadLettersController_replay_v1: {
-        parameters: {
-            query?: never;
-            header?: {
-                /** @description Makes a retry safe: the first request under a key executes and its answer is stored for 24 h (configurable) and replayed, with `Idempotent-Replayed: true`, to a repeat with the same method, route and body. Another request under the key answers 422 `idempotency-key-reused`; a repeat while the first still runs answers 409 `idempotency-key-in-use` with `Retry-After`. On signed webhooks the `webhook-id` serves as the key when none is sent. */
-                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
-            };
-            path: {
-                id: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            202: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ReplayResultDto"];
-                };
-            };
-        };
-    };
-    SourcesController_create_v1: {
-        parameters: {
-            query?: never;
-            header?: {
-                /** @description Makes a retry safe: the first request under a key executes and its answer is stored for 24 h (configurable) and replayed, with `Idempotent-Replayed: true`, to a repeat with the same method, route and body. Another request under the key answers 422 `idempotency-key-reused`; a repeat while the first still runs answers 409 `idempotency-key-in-use` with `Retry-After`. On signed webhooks the `webhook-id` serves as the key when none is sent. */
-                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
-            };
-            path?: never;
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["CreateSourceDto"];
-            };
-        };
-        responses: {
-            201: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["CreatedSource"];
-                };
-            };
-        };
-    };
-    SourcesController_status_v1: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["SourceStatusDto"];
-                };
-            };
-        };
-    };
-    SourcesController_poll_v1: {
-        parameters: {
-            query?: never;
-            header?: {
-                /** @description Makes a retry safe: the first request under a key executes and its answer is stored for 24 h (configurable) and replayed, with `Idempotent-Replayed: true`, to a repeat with the same method, route and body. Another request under the key answers 422 `idempotency-key-reused`; a repeat while the first still runs answers 409 `idempotency-key-in-use` with `Retry-After`. On signed webhooks the `webhook-id` serves as the key when none is sent. */
-                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
-            };
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            202: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["PollRequestedDto"];
-                };
-            };
-        };
-    };
-    SourcesController_backfillStatus_v1: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["BackfillStatusDto"];
-                };
-            };
-        };
-    };
-    SourcesController_backfill_v1: {
-        parameters: {
-            query?: never;
-            header?: {
-                /** @description Makes a retry safe: the first request under a key executes and its answer is stored for 24 h (configurable) and replayed, with `Idempotent-Replayed: true`, to a repeat with the same method, route and body. Another request under the key answers 422 `idempotency-key-reused`; a repeat while the first still runs answers 409 `idempotency-key-in-use` with `Retry-After`. On signed webhooks the `webhook-id` serves as the key when none is sent. */
-                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
-            };
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            202: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["BackfillStatusDto"];
-                };
-            };
-        };
-    };
-    ChangesController_list_v1: {
-        parameters: {
-            query?: {
-                /** @description opaque cursor from the previous page */
-                cursor?: string;
-                limit?: number;
-            };
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
+            /** @description The Health Check is successful */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": {
-                        data: {
-                            /** @enum {string} */
-                            type: "member.created" | "member.updated" | "member.deleted";
-                            memberId: string;
-                            /** @description the version this change produced */
-                            version: number;
-                            /** Format: date-time */
-                            occurredAt: string;
-                            /** @description the categories this change touched that the caller may see */
-                            categories: ("identity" | "government_id" | "contact" | "membership" | "coverage" | "dependents" | "wellness" | "preferences")[];
-                            /** @description the member's current projection for the caller (not the values of this version); null when it is deleted */
-                            data: {
-                                id: string;
-                                organizationId: string;
-                                version: number;
-                                /** @enum {string} */
-                                status: "active" | "terminated" | "deleted";
-                                /** Format: date-time */
-                                updatedAt: string;
-                                identity?: {
-                                    givenName?: string;
-                                    familyName?: string;
-                                    /** Format: date */
-                                    dateOfBirth?: string;
-                                    /** @enum {string} */
-                                    sex?: "female" | "male" | "other" | "unknown";
-                                };
-                                governmentId?: {
-                                    ssn?: string;
-                                };
-                                contact?: {
-                                    /** Format: email */
-                                    email?: string;
-                                    phone?: string;
-                                    address?: {
-                                        line1: string;
-                                        line2?: string | null;
-                                        city: string;
-                                        state: string;
-                                        postalCode: string;
-                                        country: string;
-                                    };
-                                };
-                                membership?: {
-                                    externalMemberNumber?: string;
-                                    employerGroupId?: string;
-                                };
-                                coverage?: {
-                                    planCode?: string;
-                                    /** @enum {string} */
-                                    coverageTier?: "employee" | "employee_spouse" | "employee_children" | "family";
-                                    /** Format: date */
-                                    effectiveDate?: string;
-                                    /** Format: date */
-                                    terminationDate?: string | null;
-                                    /** @enum {string} */
-                                    status?: "active" | "pending" | "terminated";
-                                };
-                                dependents?: {
-                                    givenName: string;
-                                    familyName: string;
-                                    /** Format: date */
-                                    dateOfBirth: string;
-                                    /** @enum {string} */
-                                    relationship: "spouse" | "domestic_partner" | "child" | "other";
-                                }[];
-                                wellness?: {
-                                    programs?: {
-                                        programCode: string;
-                                        /** Format: date */
-                                        enrolledAt: string;
-                                        /** @enum {string} */
-                                        status: "active" | "completed" | "withdrawn";
-                                    }[];
-                                };
-                                preferences?: {
-                                    /** @enum {string} */
-                                    channel?: "email" | "sms" | "mail" | "none";
-                                    language?: string;
-                                    marketingOptIn?: boolean;
-                                };
-                            } | null;
-                        }[];
-                        /** @description always set: pass it to resume after this page */
-                        nextCursor: string;
-                        /** @description more committed changes are waiting: read again at once */
-                        hasMore: boolean;
-                        /** @description members whose records failed an integrity check; their changes are not in data */
-                        withheld?: string[];
+                        /**
+                         * @example {
+                         *       "database": {
+                         *         "status": "up"
+                         *       }
+                         *     }
+                         */
+                        details?: {
+                            [key: string]: {
+                                status: string;
+                            } & {
+                                [key: string]: unknown;
+                            };
+                        };
+                        /** @example {} */
+                        error?: {
+                            [key: string]: {
+                                status: string;
+                            } & {
+                                [key: string]: unknown;
+                            };
+                        } | null;
+                        /**
+                         * @example {
+                         *       "database": {
+                         *         "status": "up"
+                         *       }
+                         *     }
+                         */
+                        info?: {
+                            [key: string]: {
+                                status: string;
+                            } & {
+                                [key: string]: unknown;
+                            };
+                        } | null;
+                        /** @example ok */
+                        status?: string;
+                    };
+                };
+            };
+            /** @description The Health Check is not successful */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /**
+                         * @example {
+                         *       "database": {
+                         *         "status": "up"
+                         *       },
+                         *       "redis": {
+                         *         "message": "Could not connect",
+                         *         "status": "down"
+                         *       }
+                         *     }
+                         */
+                        details?: {
+                            [key: string]: {
+                                status: string;
+                            } & {
+                                [key: string]: unknown;
+                            };
+                        };
+                        /**
+                         * @example {
+                         *       "redis": {
+                         *         "message": "Could not connect",
+                         *         "status": "down"
+                         *       }
+                         *     }
+                         */
+                        error?: {
+                            [key: string]: {
+                                status: string;
+                            } & {
+                                [key: string]: unknown;
+                            };
+                        } | null;
+                        /**
+                         * @example {
+                         *       "database": {
+                         *         "status": "up"
+                         *       }
+                         *     }
+                         */
+                        info?: {
+                            [key: string]: {
+                                status: string;
+                            } & {
+                                [key: string]: unknown;
+                            };
+                        } | null;
+                        /** @example error */
+                        status?: string;
                     };
                 };
             };
         };
     };
-    RightsRequestsController_list_v1: {
-        parameters: {
-            query?: {
-                /** @description opaque cursor from the previous page */
-                cursor?: string;
-                limit?: number;
-                status?: "received" | "in_review" | "fulfilled" | "applied" | "denied" | "completed" | "refused" | "withdrawn";
-                kind?: "access" | "amendment" | "deletion";
-                /** @description open and past its due date */
-                overdue?: "true" | "false";
-            };
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-        };
-    };
-    RightsRequestsController_create_v1: {
-        parameters: {
-            query?: never;
-            header?: {
-                /** @description Makes a retry safe: the first request under a key executes and its answer is stored for 24 h (configurable) and replayed, with `Idempotent-Replayed: true`, to a repeat with the same method, route and body. Another request under the key answers 422 `idempotency-key-reused`; a repeat while the first still runs answers 409 `idempotency-key-in-use` with `Retry-After`. On signed webhooks the `webhook-id` serves as the key when none is sent. */
-                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
-            };
-            path?: never;
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["CreateRightsRequestDto"];
-            };
-        };
-        responses: {
-            201: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-        };
-    };
-    RightsRequestsController_get_v1: {
+    HealthController_ready: {
         parameters: {
             query?: never;
             header?: never;
@@ -4418,269 +7395,154 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description The Health Check is successful */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        /**
+                         * @example {
+                         *       "database": {
+                         *         "status": "up"
+                         *       }
+                         *     }
+                         */
+                        details?: {
+                            [key: string]: {
+                                status: string;
+                            } & {
+                                [key: string]: unknown;
+                            };
+                        };
+                        /** @example {} */
+                        error?: {
+                            [key: string]: {
+                                status: string;
+                            } & {
+                                [key: string]: unknown;
+                            };
+                        } | null;
+                        /**
+                         * @example {
+                         *       "database": {
+                         *         "status": "up"
+                         *       }
+                         *     }
+                         */
+                        info?: {
+                            [key: string]: {
+                                status: string;
+                            } & {
+                                [key: string]: unknown;
+                            };
+                        } | null;
+                        /** @example ok */
+                        status?: string;
+                    };
+                };
+            };
+            /** @description The Health Check is not successful */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /**
+                         * @example {
+                         *       "database": {
+                         *         "status": "up"
+                         *       },
+                         *       "redis": {
+                         *         "message": "Could not connect",
+                         *         "status": "down"
+                         *       }
+                         *     }
+                         */
+                        details?: {
+                            [key: string]: {
+                                status: string;
+                            } & {
+                                [key: string]: unknown;
+                            };
+                        };
+                        /**
+                         * @example {
+                         *       "redis": {
+                         *         "message": "Could not connect",
+                         *         "status": "down"
+                         *       }
+                         *     }
+                         */
+                        error?: {
+                            [key: string]: {
+                                status: string;
+                            } & {
+                                [key: string]: unknown;
+                            };
+                        } | null;
+                        /**
+                         * @example {
+                         *       "database": {
+                         *         "status": "up"
+                         *       }
+                         *     }
+                         */
+                        info?: {
+                            [key: string]: {
+                                status: string;
+                            } & {
+                                [key: string]: unknown;
+                            };
+                        } | null;
+                        /** @example error */
+                        status?: string;
+                    };
+                };
             };
         };
     };
-    RightsRequestsController_review_v1: {
+    MetricsController_scrape: {
         parameters: {
             query?: never;
-            header?: {
-                /** @description Makes a retry safe: the first request under a key executes and its answer is stored for 24 h (configurable) and replayed, with `Idempotent-Replayed: true`, to a repeat with the same method, route and body. Another request under the key answers 422 `idempotency-key-reused`; a repeat while the first still runs answers 409 `idempotency-key-in-use` with `Retry-After`. On signed webhooks the `webhook-id` serves as the key when none is sent. */
-                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            header: {
+                /** @description `Bearer <METRICS_TOKEN>` */
+                authorization: string;
             };
-            path?: never;
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["RightsStepDto"];
-            };
-        };
-        responses: {
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-        };
-    };
-    RightsRequestsController_exportLink_v1: {
-        parameters: {
-            query?: never;
-            header?: {
-                /** @description Makes a retry safe: the first request under a key executes and its answer is stored for 24 h (configurable) and replayed, with `Idempotent-Replayed: true`, to a repeat with the same method, route and body. Another request under the key answers 422 `idempotency-key-reused`; a repeat while the first still runs answers 409 `idempotency-key-in-use` with `Retry-After`. On signed webhooks the `webhook-id` serves as the key when none is sent. */
-                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
-            };
-            path?: never;
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["RightsStepDto"];
-            };
-        };
-        responses: {
-            201: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-        };
-    };
-    RightsRequestsController_accept_v1: {
-        parameters: {
-            query?: never;
-            header?: {
-                /** @description Makes a retry safe: the first request under a key executes and its answer is stored for 24 h (configurable) and replayed, with `Idempotent-Replayed: true`, to a repeat with the same method, route and body. Another request under the key answers 422 `idempotency-key-reused`; a repeat while the first still runs answers 409 `idempotency-key-in-use` with `Retry-After`. On signed webhooks the `webhook-id` serves as the key when none is sent. */
-                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
-            };
-            path?: never;
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["RightsStepDto"];
-            };
-        };
-        responses: {
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-        };
-    };
-    RightsRequestsController_deny_v1: {
-        parameters: {
-            query?: never;
-            header?: {
-                /** @description Makes a retry safe: the first request under a key executes and its answer is stored for 24 h (configurable) and replayed, with `Idempotent-Replayed: true`, to a repeat with the same method, route and body. Another request under the key answers 422 `idempotency-key-reused`; a repeat while the first still runs answers 409 `idempotency-key-in-use` with `Retry-After`. On signed webhooks the `webhook-id` serves as the key when none is sent. */
-                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
-            };
-            path?: never;
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["DenyRightsRequestDto"];
-            };
-        };
-        responses: {
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-        };
-    };
-    RightsRequestsController_complete_v1: {
-        parameters: {
-            query?: never;
-            header?: {
-                /** @description Makes a retry safe: the first request under a key executes and its answer is stored for 24 h (configurable) and replayed, with `Idempotent-Replayed: true`, to a repeat with the same method, route and body. Another request under the key answers 422 `idempotency-key-reused`; a repeat while the first still runs answers 409 `idempotency-key-in-use` with `Retry-After`. On signed webhooks the `webhook-id` serves as the key when none is sent. */
-                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
-            };
-            path?: never;
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["RightsStepDto"];
-            };
-        };
-        responses: {
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-        };
-    };
-    RightsRequestsController_refuse_v1: {
-        parameters: {
-            query?: never;
-            header?: {
-                /** @description Makes a retry safe: the first request under a key executes and its answer is stored for 24 h (configurable) and replayed, with `Idempotent-Replayed: true`, to a repeat with the same method, route and body. Another request under the key answers 422 `idempotency-key-reused`; a repeat while the first still runs answers 409 `idempotency-key-in-use` with `Retry-After`. On signed webhooks the `webhook-id` serves as the key when none is sent. */
-                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
-            };
-            path?: never;
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["DenyRightsRequestDto"];
-            };
-        };
-        responses: {
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-        };
-    };
-    RightsRequestsController_withdraw_v1: {
-        parameters: {
-            query?: never;
-            header?: {
-                /** @description Makes a retry safe: the first request under a key executes and its answer is stored for 24 h (configurable) and replayed, with `Idempotent-Replayed: true`, to a repeat with the same method, route and body. Another request under the key answers 422 `idempotency-key-reused`; a repeat while the first still runs answers 409 `idempotency-key-in-use` with `Retry-After`. On signed webhooks the `webhook-id` serves as the key when none is sent. */
-                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
-            };
-            path?: never;
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["RightsStepDto"];
-            };
-        };
-        responses: {
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-        };
-    };
-    RightsRequestsController_extend_v1: {
-        parameters: {
-            query?: never;
-            header?: {
-                /** @description Makes a retry safe: the first request under a key executes and its answer is stored for 24 h (configurable) and replayed, with `Idempotent-Replayed: true`, to a repeat with the same method, route and body. Another request under the key answers 422 `idempotency-key-reused`; a repeat while the first still runs answers 409 `idempotency-key-in-use` with `Retry-After`. On signed webhooks the `webhook-id` serves as the key when none is sent. */
-                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
-            };
-            path?: never;
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["RightsStepDto"];
-            };
-        };
-        responses: {
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-        };
-    };
-    RightsExportsController_download_v1: {
-        parameters: {
-            query?: {
-                format?: "json" | "fhir";
-            };
-            header?: never;
-            path: {
-                /** @description the one-time capability token (opaque) */
-                token: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-        };
-    };
-    LegalHoldsController_list_v1: {
-        parameters: {
-            query?: {
-                /** @description opaque cursor from the previous page */
-                cursor?: string;
-                limit?: number;
-                memberId?: string;
-                /** @description true: not released */
-                active?: "true" | "false";
-            };
-            header?: never;
             path?: never;
             cookie?: never;
         };
         requestBody?: never;
         responses: {
+            /** @description Prometheus text format 0.0.4 */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
+                content: {
+                    "text/plain; version=0.0.4; charset=utf-8": string;
+                };
+            };
+            /** @description The request did not pass validation */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description the token is missing or wrong */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
                 content?: never;
             };
-        };
-    };
-    LegalHoldsController_place_v1: {
-        parameters: {
-            query?: never;
-            header?: {
-                /** @description Makes a retry safe: the first request under a key executes and its answer is stored for 24 h (configurable) and replayed, with `Idempotent-Replayed: true`, to a repeat with the same method, route and body. Another request under the key answers 422 `idempotency-key-reused`; a repeat while the first still runs answers 409 `idempotency-key-in-use` with `Retry-After`. On signed webhooks the `webhook-id` serves as the key when none is sent. */
-                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
-            };
-            path?: never;
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["PlaceLegalHoldDto"];
-            };
-        };
-        responses: {
-            201: {
+            /** @description no scraper token is configured */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4688,14 +7550,18 @@ export interface operations {
             };
         };
     };
-    LegalHoldsController_get_v1: {
+    TokenController_revoke: {
         parameters: {
             query?: never;
             header?: never;
             path?: never;
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody: {
+            content: {
+                "application/x-www-form-urlencoded": components["schemas"]["RevocationRequestDto"];
+            };
+        };
         responses: {
             200: {
                 headers: {
@@ -4703,21 +7569,27 @@ export interface operations {
                 };
                 content?: never;
             };
+            /** @description The request did not pass validation */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    LegalHoldsController_release_v1: {
+    TokenController_token: {
         parameters: {
             query?: never;
-            header?: {
-                /** @description Makes a retry safe: the first request under a key executes and its answer is stored for 24 h (configurable) and replayed, with `Idempotent-Replayed: true`, to a repeat with the same method, route and body. Another request under the key answers 422 `idempotency-key-reused`; a repeat while the first still runs answers 409 `idempotency-key-in-use` with `Retry-After`. On signed webhooks the `webhook-id` serves as the key when none is sent. */
-                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
-            };
+            header?: never;
             path?: never;
             cookie?: never;
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["RightsStepDto"];
+                "application/x-www-form-urlencoded": components["schemas"]["TokenRequestDto"];
             };
         };
         responses: {
@@ -4726,6 +7598,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description The request did not pass validation */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
         };
     };
