@@ -5,6 +5,7 @@ import { SeedCommandError, seedCommand } from './commands/seed.command';
 import { KeysCommandError, keysCommand } from './commands/keys.command';
 import { AuditCommandError, auditCommand } from './commands/audit.command';
 import { SourcesCommandError, sourcesCommand } from './commands/sources.command';
+import { DemoFailed, demoCommand } from './commands/demo.command';
 import { ConfigError, DomainError } from '@app/common';
 import { SetupRequired } from './launcher/first-run';
 import { ServiceUnavailable } from './launcher/services';
@@ -25,7 +26,10 @@ const USAGE = `usage: npm run cli -- <command>
                                 worker imports, this shows a progress bar and prints the final
                                 status as JSON (exit 1 unless done)
   audit verify [--full]         recompute the audit hash chain and check signed checkpoints;
-                                exits 1 naming the first broken sequence number`;
+                                exits 1 naming the first broken sequence number
+  demo [--keep-running] [--members N]
+                                start the service and the membership-sim, walk through the
+                                workflow printing what each step proved, leave a populated install`;
 
 async function main(argv: string[]): Promise<void> {
   const [command, ...rest] = argv;
@@ -47,6 +51,8 @@ async function main(argv: string[]): Promise<void> {
       return auditCommand(rest);
     case 'sources':
       return sourcesCommand(rest);
+    case 'demo':
+      return demoCommand(rest);
     default:
       throw new UsageError();
   }
@@ -63,6 +69,7 @@ main(process.argv.slice(2)).catch((error: unknown) => {
     error instanceof KeysCommandError ||
     error instanceof AuditCommandError ||
     error instanceof SourcesCommandError ||
+    error instanceof DemoFailed ||
     error instanceof ServiceUnavailable ||
     error instanceof SetupRequired ||
     error instanceof ConfigError ||
