@@ -1,10 +1,6 @@
-import { randomUUID } from 'node:crypto';
-import { writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { cpus, totalmem } from 'node:os';
-import { join } from 'node:path';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Test } from '@nestjs/testing';
+import { randomUUID } from 'node:crypto';
 import { Client } from 'pg';
 import {
   AUDIT_ROW_COLUMNS,
@@ -19,22 +15,34 @@ import {
   type ChainedEvent,
   type VerificationResult,
 } from '@app/audit';
-import { MemberSeeder } from '@app/members';
 import { ApiModule } from '../../apps/api/src/api.module';
 import { configureApiApplication, createApiAdapter } from '../../apps/api/src/http-app';
 import { ensureAuditSigningKey } from '../../apps/cli/src/launcher/audit-signing-key';
-import { defaultBenchStackOptions, startBenchStack, type BenchStack } from '../support/bench-stack';
-import { CpuAccount, machineBusy, type CpuBreakdown } from '../support/cpu-account';
+import { fmt, log, query } from '../support/bench-report';
+import { freePort, type BenchStack } from '../support/bench-stack';
+import { CpuAccount, type CpuBreakdown } from '../support/cpu-account';
 import { round } from '../support/latency-stats';
 import { LoadClient } from '../support/load-client';
 import type { ReadResult } from '../support/load-tasks';
-import { ALL_CATEGORIES, benchPartnerClient } from '../support/partner-client';
-import { fmt, gitState, log, query, reportsDir } from '../support/bench-report';
+import { ALL_CATEGORIES } from '../support/partner-client';
+import {
+  memberHalves,
+  populationOf,
+  sampleIds,
+  seedMembers,
+  settle,
+  type Population,
+} from '../support/population';
+import { prng } from '../support/prng';
+import { quietMachine } from '../support/quiet-measure';
+import { addScenario, num, type Figures, type Machine, type SuiteResult } from '../support/results';
+import { machineOf, onInterrupt } from '../support/run-context';
+import { runStandalone } from '../support/standalone';
+import { suiteResultOf, writeSuiteReport, type SuiteMeta, type SuiteSession } from '../support/suite-session';
 
 const TARGETS = { verifySeconds: 60, auditOverhead: 0.15 };
 /** The verifier's page size (keyset pages of this many rows); the baseline scan pages the same way. */
 const VERIFY_BATCH = 5000;
-const QUIET_CORES = 0.25;
 
 interface Options {
   events: number;
@@ -86,42 +94,8 @@ async function withClient<T>(databaseUrl: string, run: (client: Client) => Promi
   }
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-async function quietMachine(options: Options): Promise<number | null> {
-  const deadline = Date.now() + options.waitQuietSeconds * 1000;
-  let busy = await machineBusy(2000);
-  while (busy !== null && busy > QUIET_CORES && Date.now() < deadline) {
-    log(`  the machine is busy with other work (${busy} cores); waiting for it to go quiet`);
-    await pause(5000);
-    busy = await machineBusy(2000);
-  }
-  return busy;
-}
-
 // ---------------------------------------------------------------------------------------------
 // 1. A million chained events, written straight into the table as its owner.
-
-/** mulberry32: a small seeded PRNG, so a run's synthetic trail is reproducible. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Plausible traffic: partner reads and lists, writes, sync pushes, admin work, refusals and failures. */
 class SyntheticAuditTraffic {
@@ -607,230 +581,392 @@ function summarize(runs: ThroughputRun[]): VariantSummary {
 const headSeq = async (stack: BenchStack) =>
   Number((await query<{ seq: string }>(stack.databaseUrl, 'select seq from audit_chain_head'))[0].seq);
 
-export async function auditBench(argv: string[]): Promise<void> {
-  const options = parseOptions(argv);
-  const startedAt = new Date();
-  const stack = await startBenchStack(defaultBenchStackOptions());
-  log(`• database ${stack.databaseName}, API on ${stack.baseUrl} (dropped at the end, also on Ctrl-C)`);
-  const load = new LoadClient();
-  let unaudited: { app: NestFastifyApplication; baseUrl: string } | undefined;
-  let closing: Promise<void> | undefined;
-  const shutdown = () =>
-    (closing ??= (async () => {
-      load.close();
-      await unaudited?.app.close().catch(() => undefined);
-      await stack.close();
-    })());
-  const onSignal = (signal: NodeJS.Signals) => {
-    log(`\n• ${signal}: dropping ${stack.databaseName}`);
-    void shutdown().finally(() => process.exit(130));
+interface AuditSizeResult {
+  members: number;
+  insert: InsertResult;
+  checkpoint: unknown;
+  verification: {
+    verify: VerifyMeasurement;
+    bareScan: { first: ScanResult; second: ScanResult; used: ScanResult };
+    scanWithHash: ScanResult;
+    ratio: number;
+    tableSize: string;
   };
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
-
-  try {
-    await ensureAuditSigningKey(stack.config.audit.signingKeyFile);
-    const [{ server_version: postgres }] = await query<{ server_version: string }>(
-      stack.databaseUrl,
-      'show server_version',
-    );
-    const environment = {
-      cpus: cpus().length,
-      cpuModel: cpus()[0]?.model.trim(),
-      memoryGb: round(totalmem() / 2 ** 30, 1),
-      node: process.version,
-      postgres,
-      databasePoolMax: stack.config.database.poolMax,
-      git: gitState(),
+  throughput: { runs: ThroughputRun[]; audited: VariantSummary; unaudited: VariantSummary; overhead: number };
+  verdicts: {
+    verify: {
+      seconds: number;
+      ok: boolean;
+      eventsChecked: number;
+      checkpointsChecked: number;
+      pass: boolean;
     };
+    overhead: { overhead: number; pass: boolean; errors: number };
+  };
+  table: string[];
+}
 
-    log(`• seeding ${fmt(options.members)} members through the encryption path`);
-    const seeded = await stack.app.get(MemberSeeder).seed({
-      actor: {
-        system: 'bench:audit',
-        request: { ip: 'local', method: 'CLI', route: 'bench audit', requestId: randomUUID() },
-      },
-      members: options.members,
-      seed: options.seed,
-      batchSize: 500,
-    });
-    const memberIds = (
-      await query<{ id: string }>(stack.databaseUrl, 'select id from member where organization_id = $1', [
-        seeded.organizationId,
-      ])
-    ).map((r) => r.id);
+/** Appends the synthetic trail, measures reads with and without auditing, then verification beside bare scans. */
+async function measureAuditSize(ctx: {
+  stack: BenchStack;
+  load: LoadClient;
+  options: Options;
+  members: number;
+  memberIds: string[];
+  token: () => Promise<string>;
+  machine: Machine;
+}): Promise<AuditSizeResult> {
+  const { stack, load, options, memberIds, token } = ctx;
+  await ensureAuditSigningKey(stack.config.audit.signingKeyFile);
+  log(`• appending ${fmt(options.events)} chained audit events (${fmt(options.insertBatch)} per statement)`);
+  const insert = await insertChainedEvents(stack, options, memberIds);
+  log(`  ${fmt(insert.events)} events in ${insert.seconds} s (${fmt(insert.perSecond)}/s)`);
+  log('• vacuum analyze + checkpoint');
+  await settle(stack, ['audit_event', 'member']);
 
-    log(
-      `• appending ${fmt(options.events)} chained audit events (${fmt(options.insertBatch)} per statement)`,
-    );
-    const insert = await insertChainedEvents(stack, options, memberIds);
-    log(`  ${fmt(insert.events)} events in ${insert.seconds} s (${fmt(insert.perSecond)}/s)`);
-    log('• vacuum analyze + checkpoint');
-    await query(stack.databaseUrl, 'vacuum (analyze) audit_event');
-    await query(stack.databaseUrl, 'vacuum (analyze) member');
-    await query(stack.databaseUrl, 'checkpoint');
-
-    // Throughput: the real application and the unaudited one, one at a time, alternating order.
-    const token = await benchPartnerClient(stack, seeded.organizationId);
-    unaudited = await startUnauditedApp(stack);
-    log(`• unaudited API on ${unaudited.baseUrl}`);
-    const targets: Record<Variant, string> = { audited: stack.baseUrl, unaudited: unaudited.baseUrl };
-    const account = new CpuAccount(load.pid, stack.databaseName);
-    const runs: ThroughputRun[] = [];
-    for (let r = 1; r <= options.rounds; r++) {
-      const order: Variant[] = r % 2 === 1 ? ['audited', 'unaudited'] : ['unaudited', 'audited'];
-      for (const variant of order) {
-        log(
-          `• round ${r}: ${variant} GET /api/v1/members/{id}, ${options.connections} connections, ${options.seconds} s`,
-        );
-        const bearer = await token();
-        const backgroundCores = await quietMachine(options);
-        const before = await headSeq(stack);
-        account.start();
-        const result = await load.run({
-          kind: 'http-reads',
-          baseUrl: targets[variant],
-          token: bearer,
-          ids: memberIds,
-          connections: options.connections,
-          warmupSeconds: options.warmupSeconds,
-          seconds: options.seconds,
-        });
-        const cpu = account.stop();
-        // Group commits still in flight when the load stops finish within moments.
-        await pause(500);
-        const auditEventsWritten = (await headSeq(stack)) - before;
-        runs.push({ ...result, variant, round: r, cpu, backgroundCores, auditEventsWritten });
-        log(
-          `  ${fmt(result.perSecond)} req/s, p50 ${fmt(result.p50, 2)} ms, p99 ${fmt(result.p99, 2)} ms, errors ${result.errors}, audit events +${fmt(auditEventsWritten)}`,
-        );
-      }
+  // Throughput: the real application and the unaudited one, one at a time, alternating order.
+  const unaudited = await startUnauditedApp(stack);
+  // Closed with the stack, not now: closing a second application in this process breaks the first one's
+  // token checks (every later request answered 401 invalid_token). `npm run bench` runs this suite last.
+  stack.defer(() => unaudited.app.close());
+  const runs: ThroughputRun[] = [];
+  const account = new CpuAccount(load.pid, stack.databaseName);
+  log(`• unaudited API on ${unaudited.baseUrl}`);
+  const targets: Record<Variant, string> = { audited: stack.baseUrl, unaudited: unaudited.baseUrl };
+  for (let r = 1; r <= options.rounds; r++) {
+    const order: Variant[] = r % 2 === 1 ? ['audited', 'unaudited'] : ['unaudited', 'audited'];
+    for (const variant of order) {
+      log(
+        `• round ${r}: ${variant} GET /api/v1/members/{id}, ${options.connections} connections, ${options.seconds} s`,
+      );
+      const bearer = await token();
+      const backgroundCores = await quietMachine(options.waitQuietSeconds);
+      const before = await headSeq(stack);
+      account.start();
+      const result = await load.run({
+        kind: 'http-reads',
+        baseUrl: targets[variant],
+        token: bearer,
+        ids: memberIds,
+        connections: options.connections,
+        warmupSeconds: options.warmupSeconds,
+        seconds: options.seconds,
+      });
+      const cpu = account.stop();
+      // Group commits still in flight when the load stops finish within moments.
+      await pause(500);
+      const auditEventsWritten = (await headSeq(stack)) - before;
+      runs.push({ ...result, variant, round: r, cpu, backgroundCores, auditEventsWritten });
+      log(
+        `  ${fmt(result.perSecond)} req/s, p50 ${fmt(result.p50, 2)} ms, p99 ${fmt(result.p99, 2)} ms, errors ${result.errors}, audit events +${fmt(auditEventsWritten)}`,
+      );
     }
-    const audited = summarize(runs.filter((r) => r.variant === 'audited'));
-    const plain = summarize(runs.filter((r) => r.variant === 'unaudited'));
-    const overhead = round(1 - audited.perSecond / plain.perSecond, 4);
-
-    // Verification: sign a checkpoint at the head, then bare scan, verify, scan + hash, bare scan.
-    const checkpoint = await stack.app.get(CheckpointsService).checkpointHead();
-    if (!checkpoint) throw new Error('no checkpoint signed: the chain is empty');
-    log(`• checkpoint signed at seq ${fmt(checkpoint.seq)}`);
-    await query(stack.databaseUrl, 'vacuum (analyze) audit_event');
-    await query(stack.databaseUrl, 'checkpoint');
-    const scanAccount = new CpuAccount(undefined, stack.databaseName);
-    log('• bare SELECT scan (first pass, warms the cache)');
-    const scanFirst = await scan(stack, scanAccount, false);
-    log(`  ${fmt(scanFirst.rows)} rows in ${scanFirst.seconds} s`);
-    log('• AuditVerifierService.verify({ full: true })');
-    const verify = await verifyFull(stack, scanAccount);
-    log(
-      `  ok=${verify.result.ok} events=${fmt(verify.result.eventsChecked)} checkpoints=${verify.result.checkpointsChecked} in ${verify.seconds} s`,
-    );
-    log('• bare SELECT scan + chainHash in the harness');
-    const scanHash = await scan(stack, scanAccount, true);
-    log(`  ${fmt(scanHash.rows)} rows in ${scanHash.seconds} s`);
-    log('• bare SELECT scan (second pass)');
-    const scanSecond = await scan(stack, scanAccount, false);
-    log(`  ${fmt(scanSecond.rows)} rows in ${scanSecond.seconds} s`);
-    const bare = scanSecond.seconds <= scanFirst.seconds ? scanSecond : scanFirst;
-    const verifyRatio = round(verify.seconds / bare.seconds, 2);
-    const [{ size }] = await query<{ size: string }>(
-      stack.databaseUrl,
-      "select pg_size_pretty(pg_total_relation_size('audit_event')) as size",
-    );
-
-    const verdicts = {
-      verify: {
-        seconds: verify.seconds,
-        ok: verify.result.ok,
-        eventsChecked: verify.result.eventsChecked,
-        checkpointsChecked: verify.result.checkpointsChecked,
-        pass:
-          verify.result.ok &&
-          verify.result.eventsChecked >= options.events &&
-          verify.result.checkpointsChecked > 0 &&
-          verify.seconds < TARGETS.verifySeconds,
-      },
-      overhead: {
-        overhead,
-        pass: overhead < TARGETS.auditOverhead && audited.errors === 0 && plain.errors === 0,
-        errors: audited.errors + plain.errors,
-      },
-    };
-
-    const pass = (ok: boolean) => (ok ? 'PASS' : 'FAIL');
-    const cpuCell = (c: CpuBreakdown | null) =>
-      c ? [c.api, c.postgres, c.redis, c.load, c.irq, c.other].map((n) => fmt(n, 2)).join(' / ') : '-';
-    const rows: Array<[string, string]> = [
-      ['audit_event rows / size', `${fmt(verify.result.lastSeq)} / ${size}`],
-      [
-        `synthetic append (${fmt(options.insertBatch)}/statement)`,
-        `${fmt(insert.events)} in ${insert.seconds} s (${fmt(insert.perSecond)}/s, hashing ${insert.hashSeconds} s)`,
-      ],
-      [
-        'verify({ full: true })',
-        `${fmt(verify.seconds, 2)} s, ${fmt(verify.eventsPerSecond)} events/s, ok=${verify.result.ok}, ${fmt(verify.result.eventsChecked)} events, ${verify.result.checkpointsChecked} checkpoints`,
-      ],
-      ['  cores: process/pg/-/-/irq/other', cpuCell(verify.cpu)],
-      [
-        `bare SELECT, keyset pages of ${VERIFY_BATCH}`,
-        `${fmt(bare.seconds, 2)} s (${fmt(bare.rowsPerSecond)} rows/s; passes ${scanFirst.seconds} s / ${scanSecond.seconds} s)`,
-      ],
-      ['  cores: process/pg/-/-/irq/other', cpuCell(bare.cpu)],
-      ['bare SELECT + chainHash (pg, no ORM)', `${fmt(scanHash.seconds, 2)} s`],
-      ['verify / bare SELECT', `${fmt(verifyRatio, 2)}×`],
-      [`verify < ${TARGETS.verifySeconds} s`, pass(verdicts.verify.pass)],
-      ['', ''],
-      ...runs.map((r): [string, string] => [
-        `round ${r.round} ${r.variant} req/s`,
-        `${fmt(r.perSecond)}  p50 ${fmt(r.p50, 2)} / p99 ${fmt(r.p99, 2)} ms, errors ${r.errors}, audit +${fmt(r.auditEventsWritten)}, cores ${cpuCell(r.cpu)}`,
-      ]),
-      [
-        'audited (real app)',
-        `${fmt(audited.perSecond)} req/s, p50 ${fmt(audited.p50, 2)} / p99 ${fmt(audited.p99, 2)} ms, ${audited.auditEventsPerRequest} events/request, errors ${audited.errors}`,
-      ],
-      [
-        'unaudited (AuditService stubbed)',
-        `${fmt(plain.perSecond)} req/s, p50 ${fmt(plain.p50, 2)} / p99 ${fmt(plain.p99, 2)} ms, ${plain.auditEventsPerRequest} events/request, errors ${plain.errors}`,
-      ],
-      [
-        `audit overhead 1 − with/without (< ${TARGETS.auditOverhead * 100}%)`,
-        `${fmt(overhead * 100, 1)}% ${pass(verdicts.overhead.pass)}`,
-      ],
-    ];
-    const width = Math.max(...rows.map((r) => r[0].length));
-    const lines = [
-      `audit bench: ${String(environment.cpus)} vCPU (${String(environment.cpuModel)}), Node ${process.version}, PostgreSQL ${postgres}`,
-      `reads: ${options.connections} keep-alive HTTPS connections, ${options.seconds} s after ${options.warmupSeconds} s warm-up, ${options.rounds} rounds alternating order, ${fmt(options.members)} members`,
-      '',
-      ...rows.map(([k, v]) => (k ? `${k.padEnd(width)}   ${v}` : '')),
-    ];
-    process.stdout.write(`\n${lines.join('\n')}\n`);
-    const report = {
-      benchmark: 'audit',
-      startedAt: startedAt.toISOString(),
-      finishedAt: new Date().toISOString(),
-      environment,
-      options,
-      targets: TARGETS,
-      insert,
-      checkpoint,
-      verification: {
-        verify,
-        bareScan: { first: scanFirst, second: scanSecond, used: bare },
-        scanWithHash: scanHash,
-        ratio: verifyRatio,
-        tableSize: size,
-      },
-      throughput: { runs, audited, unaudited: plain, overhead },
-      verdicts,
-      table: lines,
-    };
-    const file = join(reportsDir(), `audit-${startedAt.toISOString().replace(/[:.]/g, '-')}.json`);
-    writeFileSync(file, `${JSON.stringify(report, null, 2)}\n`);
-    process.stdout.write(`\nreport: ${file}\n`);
-  } finally {
-    await shutdown();
-    process.removeListener('SIGINT', onSignal);
-    process.removeListener('SIGTERM', onSignal);
   }
+  const audited = summarize(runs.filter((r) => r.variant === 'audited'));
+  const plain = summarize(runs.filter((r) => r.variant === 'unaudited'));
+  const overhead = round(1 - audited.perSecond / plain.perSecond, 4);
+
+  // Verification: sign a checkpoint at the head, then bare scan, verify, scan + hash, bare scan.
+  const checkpoint = await stack.app.get(CheckpointsService).checkpointHead();
+  if (!checkpoint) throw new Error('no checkpoint signed: the chain is empty');
+  log(`• checkpoint signed at seq ${fmt(checkpoint.seq)}`);
+  await settle(stack, ['audit_event']);
+  const scanAccount = new CpuAccount(undefined, stack.databaseName);
+  log('• bare SELECT scan (first pass, warms the cache)');
+  const scanFirst = await scan(stack, scanAccount, false);
+  log(`  ${fmt(scanFirst.rows)} rows in ${scanFirst.seconds} s`);
+  log('• AuditVerifierService.verify({ full: true })');
+  const verify = await verifyFull(stack, scanAccount);
+  log(
+    `  ok=${verify.result.ok} events=${fmt(verify.result.eventsChecked)} checkpoints=${verify.result.checkpointsChecked} in ${verify.seconds} s`,
+  );
+  log('• bare SELECT scan + chainHash in the harness');
+  const scanHash = await scan(stack, scanAccount, true);
+  log(`  ${fmt(scanHash.rows)} rows in ${scanHash.seconds} s`);
+  log('• bare SELECT scan (second pass)');
+  const scanSecond = await scan(stack, scanAccount, false);
+  log(`  ${fmt(scanSecond.rows)} rows in ${scanSecond.seconds} s`);
+  const bare = scanSecond.seconds <= scanFirst.seconds ? scanSecond : scanFirst;
+  const verifyRatio = round(verify.seconds / bare.seconds, 2);
+  const [{ size }] = await query<{ size: string }>(
+    stack.databaseUrl,
+    "select pg_size_pretty(pg_total_relation_size('audit_event')) as size",
+  );
+
+  const verdicts = {
+    verify: {
+      seconds: verify.seconds,
+      ok: verify.result.ok,
+      eventsChecked: verify.result.eventsChecked,
+      checkpointsChecked: verify.result.checkpointsChecked,
+      pass:
+        verify.result.ok &&
+        verify.result.eventsChecked >= options.events &&
+        verify.result.checkpointsChecked > 0 &&
+        verify.seconds < TARGETS.verifySeconds,
+    },
+    overhead: {
+      overhead,
+      pass: overhead < TARGETS.auditOverhead && audited.errors === 0 && plain.errors === 0,
+      errors: audited.errors + plain.errors,
+    },
+  };
+
+  const pass = (ok: boolean) => (ok ? 'PASS' : 'FAIL');
+  const cpuCell = (c: CpuBreakdown | null) =>
+    c ? [c.api, c.postgres, c.redis, c.load, c.irq, c.other].map((n) => fmt(n, 2)).join(' / ') : '-';
+  const rows: Array<[string, string]> = [
+    ['audit_event rows / size', `${fmt(verify.result.lastSeq)} / ${size}`],
+    [
+      `synthetic append (${fmt(options.insertBatch)}/statement)`,
+      `${fmt(insert.events)} in ${insert.seconds} s (${fmt(insert.perSecond)}/s, hashing ${insert.hashSeconds} s)`,
+    ],
+    [
+      'verify({ full: true })',
+      `${fmt(verify.seconds, 2)} s, ${fmt(verify.eventsPerSecond)} events/s, ok=${verify.result.ok}, ${fmt(verify.result.eventsChecked)} events, ${verify.result.checkpointsChecked} checkpoints`,
+    ],
+    ['  cores: process/pg/-/-/irq/other', cpuCell(verify.cpu)],
+    [
+      `bare SELECT, keyset pages of ${VERIFY_BATCH}`,
+      `${fmt(bare.seconds, 2)} s (${fmt(bare.rowsPerSecond)} rows/s; passes ${scanFirst.seconds} s / ${scanSecond.seconds} s)`,
+    ],
+    ['  cores: process/pg/-/-/irq/other', cpuCell(bare.cpu)],
+    ['bare SELECT + chainHash (pg, no ORM)', `${fmt(scanHash.seconds, 2)} s`],
+    ['verify / bare SELECT', `${fmt(verifyRatio, 2)}×`],
+    [`verify < ${TARGETS.verifySeconds} s`, pass(verdicts.verify.pass)],
+    ['', ''],
+    ...runs.map((r): [string, string] => [
+      `round ${r.round} ${r.variant} req/s`,
+      `${fmt(r.perSecond)}  p50 ${fmt(r.p50, 2)} / p99 ${fmt(r.p99, 2)} ms, errors ${r.errors}, audit +${fmt(r.auditEventsWritten)}, cores ${cpuCell(r.cpu)}`,
+    ]),
+    [
+      'audited (real app)',
+      `${fmt(audited.perSecond)} req/s, p50 ${fmt(audited.p50, 2)} / p99 ${fmt(audited.p99, 2)} ms, ${audited.auditEventsPerRequest} events/request, errors ${audited.errors}`,
+    ],
+    [
+      'unaudited (AuditService stubbed)',
+      `${fmt(plain.perSecond)} req/s, p50 ${fmt(plain.p50, 2)} / p99 ${fmt(plain.p99, 2)} ms, ${plain.auditEventsPerRequest} events/request, errors ${plain.errors}`,
+    ],
+    [
+      `audit overhead 1 − with/without (< ${TARGETS.auditOverhead * 100}%)`,
+      `${fmt(overhead * 100, 1)}% ${pass(verdicts.overhead.pass)}`,
+    ],
+  ];
+  const width = Math.max(...rows.map((r) => r[0].length));
+  const lines = [
+    `audit bench: ${ctx.machine.cpus} vCPU (${ctx.machine.cpuModel}), Node ${process.version}, PostgreSQL ${ctx.machine.postgres}`,
+    `reads: ${options.connections} keep-alive HTTPS connections, ${options.seconds} s after ${options.warmupSeconds} s warm-up, ${options.rounds} rounds alternating order, ${fmt(ctx.members)} members (${fmt(memberIds.length)} read)`,
+    '',
+    ...rows.map(([k, v]) => (k ? `${k.padEnd(width)}   ${v}` : '')),
+  ];
+  process.stdout.write(`\n${lines.join('\n')}\n`);
+  return {
+    members: ctx.members,
+    insert,
+    checkpoint,
+    verification: {
+      verify,
+      bareScan: { first: scanFirst, second: scanSecond, used: bare },
+      scanWithHash: scanHash,
+      ratio: verifyRatio,
+      tableSize: size,
+    },
+    throughput: { runs, audited, unaudited: plain, overhead },
+    verdicts,
+    table: lines,
+  };
+}
+
+/** Figures of a variant's runs together: throughput over all measured seconds, CPU and memory over the accounted spans. */
+function variantFigures(runs: ThroughputRun[], summary: VariantSummary, side: 'ours' | 'baseline'): Figures {
+  const accounted = runs.filter((r) => r.cpu);
+  const served = accounted.reduce((a, r) => a + r.requests + r.warmupRequests + r.errors, 0);
+  const apiSeconds = accounted.reduce((a, r) => a + (r.cpu?.apiCpuSeconds ?? 0), 0);
+  const pgSeconds = accounted.reduce((a, r) => a + (r.cpu ? r.cpu.postgres * r.cpu.seconds : 0), 0);
+  const peaks = accounted.map((r) => r.cpu?.apiPeakRssMb ?? 0);
+  return {
+    throughput: summary.perSecond,
+    p50: summary.p50,
+    p99: summary.p99,
+    cpuMsPerRequest: served ? num((apiSeconds * 1000) / served, 3) : null,
+    pgCpuMsPerRequest: served ? num((pgSeconds * 1000) / served, 3) : null,
+    peakRssMb: side === 'ours' && peaks.length ? Math.max(...peaks) : null,
+    errors: summary.errors,
+  };
+}
+
+function auditSuiteResult(
+  sizes: AuditSizeResult[],
+  options: Options,
+  meta: SuiteMeta,
+  report: string,
+  seeding: SuiteResult['seeding'],
+): SuiteResult {
+  const scenarios: SuiteResult['scenarios'] = {};
+  for (const r of sizes) {
+    const { verify, used } = { verify: r.verification.verify, used: r.verification.bareScan.used };
+    const scanFigures = (
+      rowsPerSecond: number,
+      seconds: number,
+      cpu: CpuBreakdown | null,
+      side: 'ours' | 'baseline',
+    ): Figures => ({
+      throughput: rowsPerSecond,
+      p50: null,
+      p99: null,
+      // Per 1,000 events: a scan has no requests; CPU of this process (the verifier or the bare scan's client).
+      cpuMsPerRequest: cpu
+        ? num((cpu.api * cpu.seconds * 1_000_000) / Math.max(1, verify.result.eventsChecked), 3)
+        : null,
+      pgCpuMsPerRequest: cpu
+        ? num((cpu.postgres * cpu.seconds * 1_000_000) / Math.max(1, verify.result.eventsChecked), 3)
+        : null,
+      peakRssMb: side === 'ours' ? (cpu?.apiPeakRssMb ?? null) : null,
+      errors: side === 'ours' ? (verify.result.ok ? 0 : 1) : null,
+    });
+    addScenario(
+      scenarios,
+      'verify',
+      {
+        label: `verify({ full: true }) over the chain (${fmt(options.events)} synthetic events + the run's own; CPU per 1,000 events)`,
+        unit: 'events/s',
+        baselineLabel: `SELECT of the same columns in keyset pages of ${VERIFY_BATCH} (no hashing)`,
+      },
+      r.members,
+      {
+        ours: scanFigures(verify.eventsPerSecond, verify.seconds, verify.cpu, 'ours'),
+        baseline: scanFigures(used.rowsPerSecond, used.seconds, used.cpu, 'baseline'),
+        verdicts: [
+          {
+            target: 'verifySeconds',
+            description: `verify < ${TARGETS.verifySeconds} s, ok, checkpoints checked`,
+            value: r.verdicts.verify.seconds,
+            pass: r.verdicts.verify.pass,
+          },
+        ],
+      },
+    );
+    const runs = r.throughput.runs;
+    addScenario(
+      scenarios,
+      'auditedReads',
+      {
+        label: `GET /members/{id}, ${options.connections} conn, audited (${options.rounds} rounds)`,
+        unit: 'req/s',
+        baselineLabel:
+          'not raw PostgreSQL: the same API with AuditService stubbed out, alternating rounds (the audit cost alone); the raw SELECT baseline is in the members suite',
+      },
+      r.members,
+      {
+        ours: variantFigures(
+          runs.filter((x) => x.variant === 'audited'),
+          r.throughput.audited,
+          'ours',
+        ),
+        baseline: variantFigures(
+          runs.filter((x) => x.variant === 'unaudited'),
+          r.throughput.unaudited,
+          'ours',
+        ),
+        verdicts: [
+          {
+            target: 'auditOverhead',
+            description: `audit overhead < ${TARGETS.auditOverhead * 100}% of unaudited req/s, no errors`,
+            value: r.verdicts.overhead.overhead,
+            pass: r.verdicts.overhead.pass,
+          },
+        ],
+      },
+    );
+  }
+  return suiteResultOf('audit', meta, { seeding, scenarios, report });
+}
+
+function writeAuditReport(sizes: AuditSizeResult[], options: Options, meta: SuiteMeta): string {
+  return writeSuiteReport('audit', meta, { options, targets: TARGETS, sizes });
+}
+
+/** Member ids the read runs pick from (all of a small population, a random sample of a large one). */
+const READ_SAMPLE = 20_000;
+
+/**
+ * Under `npm run bench` the suite runs after the writing suites, whose raw baselines leave bytes that
+ * are no ciphertext in the raw half of the members: it reads a random sample of the API's half.
+ */
+async function readableIds(population: Population, limit: number): Promise<string[]> {
+  const { apiIds } = await memberHalves(population.stack, population.organizationId);
+  const random = prng(population.seed);
+  for (let i = apiIds.length - 1; i > 0; i--) {
+    const j = Math.floor(random() * (i + 1));
+    [apiIds[i], apiIds[j]] = [apiIds[j], apiIds[i]];
+  }
+  return apiIds.slice(0, limit);
+}
+
+/** The suite as `npm run bench` runs it: on each size's shared population. */
+export function auditSession(argv: string[]): SuiteSession {
+  const options = parseOptions(argv);
+  const sizes: AuditSizeResult[] = [];
+  const seeding: SuiteResult['seeding'] = {};
+  let machine: Machine | undefined;
+  return {
+    name: 'audit',
+    measure: async (population: Population) => {
+      const load = new LoadClient();
+      const release = onInterrupt(() => load.close());
+      try {
+        machine ??= await machineOf(population.stack.databaseUrl, 0);
+        seeding[String(population.members)] = population.seeding;
+        sizes.push(
+          await measureAuditSize({
+            stack: population.stack,
+            load,
+            options,
+            members: population.members,
+            memberIds: await readableIds(population, READ_SAMPLE),
+            token: population.readToken,
+            machine,
+          }),
+        );
+      } finally {
+        await release();
+      }
+    },
+    finish: (meta) => auditSuiteResult(sizes, options, meta, writeAuditReport(sizes, options, meta), seeding),
+  };
+}
+
+/** `npm run bench -- audit`: seeds its own members, appends the synthetic trail and measures. */
+export async function auditBench(argv: string[]): Promise<SuiteResult> {
+  const options = parseOptions(argv);
+  return runStandalone(
+    'audit',
+    argv,
+    false,
+    () => new LoadClient(),
+    async ({ stack, load, meta }) => {
+      log(`• seeding ${fmt(options.members)} members through the encryption path`);
+      const seeded = await seedMembers(stack, {
+        from: 0,
+        to: options.members,
+        seed: options.seed,
+        batchSize: 500,
+        system: 'bench:audit',
+      });
+      const population = populationOf(stack, seeded, options.seed);
+      const result = await measureAuditSize({
+        stack,
+        load,
+        options,
+        members: seeded.members,
+        memberIds: await sampleIds(stack, seeded.organizationId, options.members),
+        token: population.readToken,
+        machine: meta.machine,
+      });
+      const report = writeAuditReport([result], options, meta);
+      return auditSuiteResult([result], options, meta, report, {
+        [String(seeded.members)]: population.seeding,
+      });
+    },
+  );
 }

@@ -1,24 +1,21 @@
-import { randomUUID } from 'node:crypto';
-import { writeFileSync } from 'node:fs';
-import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
-import { SingleBar } from 'cli-progress';
-import { MemberSeeder, SyntheticMemberGenerator } from '@app/members';
-import {
-  defaultBenchStackOptions,
-  startBenchStack,
-  type ApiProcesses,
-  type BenchStack,
-} from '../support/bench-stack';
-import { CpuAccount, machineBusy, type CpuBreakdown } from '../support/cpu-account';
+import { SyntheticMemberGenerator } from '@app/members';
+import { type ApiProcesses, type BenchStack } from '../support/bench-stack';
+import { fmt, log, query, reportsDir, stamp } from '../support/bench-report';
+import { CpuAccount, type CpuBreakdown } from '../support/cpu-account';
 import { CpuProfiler, type ProfileSummary } from '../support/cpu-profile';
 import { expectStatus, httpsJson } from '../support/https-json';
-import { benchPartnerClient } from '../support/partner-client';
 import { round } from '../support/latency-stats';
 import { LoadClient } from '../support/load-client';
 import type { ListResult, ReadResult } from '../support/load-tasks';
-import { fmt, gitState, log, query, reportsDir, stamp } from '../support/bench-report';
+import { benchPartnerClient } from '../support/partner-client';
+import { sampleIds, seedMembers, settle, type Population } from '../support/population';
+import { measureQuietly, type Measured } from '../support/quiet-measure';
+import { addScenario, figuresOf, type SuiteResult, type Verdict as ResultVerdict } from '../support/results';
+import { onInterrupt } from '../support/run-context';
+import { runStandalone } from '../support/standalone';
+import { suiteResultOf, writeSuiteReport, type SuiteMeta, type SuiteSession } from '../support/suite-session';
 
 /** Issue 9's targets, the one place the bench keeps them: the table and the report judge against these. */
 const TARGETS = {
@@ -31,11 +28,6 @@ const TARGETS = {
   /** List latency at the largest size vs the smallest (p50 and p99). */
   listGrowth: 1.2,
 };
-/** Background CPU (cores) under which the machine counts as quiet enough to measure. */
-const QUIET_CORES = 0.25;
-/** A run during which other work used more than this is measured again. */
-const OTHER_WORK_LIMIT_CORES = 0.3;
-const MAX_ATTEMPTS = 3;
 
 interface Options {
   listSizes: number[];
@@ -73,7 +65,7 @@ interface SizeResult {
     rawSelect: ReadResult & { cpu: CpuBreakdown | null };
     share: number;
     /** One keep-alive connection, sequential requests; the raw select on one connection beside it. */
-    singleConnection: { api: Accounted<ReadResult>; rawSelect: ReadResult };
+    singleConnection: { api: Accounted<ReadResult>; rawSelect: ReadResult & { cpu: CpuBreakdown | null } };
     /** The same read load against several API processes sharing one port (null with --api-processes 1). */
     processes: { count: number; api: Accounted<ReadResult>; share: number } | null;
   };
@@ -137,26 +129,6 @@ async function databaseWork(stack: BenchStack): Promise<DatabaseWork> {
 
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** Waits (up to a limit) until other work on the machine has stopped; returns the cores it still used. */
-async function quietMachine(options: Options): Promise<number | null> {
-  const deadline = Date.now() + options.waitQuietSeconds * 1000;
-  let busy = await machineBusy(3000);
-  while (busy !== null && busy > QUIET_CORES && Date.now() < deadline) {
-    log(`  the machine is busy with other work (${busy} cores); waiting for it to go quiet`);
-    await pause(10_000);
-    busy = await machineBusy(3000);
-  }
-  if (busy !== null && busy > QUIET_CORES) log(`  measuring anyway: ${busy} cores busy with other work`);
-  return busy;
-}
-
-interface Measured<T> {
-  result: T;
-  cpu: CpuBreakdown | null;
-  attempts: number;
-  backgroundCores: number | null;
-}
-
 /** API CPU seconds over the requests served while they were accounted (warm-up included), in µs. */
 function cpuPerRead(measured: Measured<ReadResult>): number | null {
   const { cpu, result } = measured;
@@ -173,68 +145,8 @@ const accounted = (measured: Measured<ReadResult>): Accounted<ReadResult> => ({
 const conditionsOf = (measured: Measured<unknown> | null) =>
   measured ? { attempts: measured.attempts, backgroundCores: measured.backgroundCores } : null;
 
-/**
- * Runs a phase on a quiet machine and accounts its CPU; if other work used the machine meanwhile
- * (another user's tests, say), the phase is measured again, up to MAX_ATTEMPTS times.
- */
-async function measure<T>(
-  options: Options,
-  account: CpuAccount,
-  run: () => Promise<T>,
-  hooks: { sampleEveryMs?: number; onAttempt?: (result: T) => void } = {},
-): Promise<Measured<T>> {
-  for (let attempt = 1; ; attempt++) {
-    const backgroundCores = await quietMachine(options);
-    account.start({ sampleEveryMs: hooks.sampleEveryMs });
-    const result = await run();
-    const cpu = account.stop();
-    hooks.onAttempt?.(result);
-    if (!cpu || cpu.other <= OTHER_WORK_LIMIT_CORES || attempt >= MAX_ATTEMPTS) {
-      return { result, cpu, attempts: attempt, backgroundCores };
-    }
-    log(`  other work used ${cpu.other} cores during the run; measuring again (${attempt}/${MAX_ATTEMPTS})`);
-  }
-}
-
-async function seedTo(
-  stack: BenchStack,
-  options: Options,
-  organizationId: string | undefined,
-  from: number,
-  to: number,
-): Promise<{ organizationId: string; members: number; seconds: number }> {
-  const bar = new SingleBar({
-    stream: process.stderr,
-    format: `seeding |{bar}| {value}/{total} members | {speed} members/s | ETA {eta_formatted}`,
-    etaBuffer: 50,
-    noTTYOutput: !process.stderr.isTTY,
-    notTTYSchedule: 30_000,
-  });
-  const started = Date.now();
-  bar.start(to, from, { speed: 0 });
-  try {
-    return await stack.app.get(MemberSeeder).seed({
-      actor: {
-        system: 'bench:members',
-        request: { ip: 'local', method: 'CLI', route: 'bench members', requestId: randomUUID() },
-      },
-      members: to - from,
-      seed: options.seed,
-      organizationId,
-      firstIndex: from,
-      batchSize: options.batchSize,
-      onProgress: (seeded) =>
-        bar.update(from + seeded, {
-          speed: Math.round(seeded / Math.max(0.001, (Date.now() - started) / 1000)),
-        }),
-    });
-  } finally {
-    bar.stop();
-  }
-}
-
 /** Reads one member back through the API and compares it with the generator: the data is real ciphertext. */
-async function verifyOne(stack: BenchStack, token: string, options: Options, organizationId: string) {
+async function verifyOne(stack: BenchStack, token: string, seed: number, organizationId: string) {
   const [row] = await query<{ id: string; source_ref: string }>(
     stack.databaseUrl,
     'select id, source_ref from member where organization_id = $1 order by random() limit 1',
@@ -250,11 +162,7 @@ async function verifyOne(stack: BenchStack, token: string, options: Options, org
     ...groups
   } = expectStatus(res, 200, 'verification read');
   const index = Number(row.source_ref.split('-').pop());
-  const {
-    sourceRef: _r,
-    occurredAt: _a,
-    ...expected
-  } = new SyntheticMemberGenerator(options.seed).member(index);
+  const { sourceRef: _r, occurredAt: _a, ...expected } = new SyntheticMemberGenerator(seed).member(index);
   if (!isDeepStrictEqual(JSON.parse(JSON.stringify(groups)), JSON.parse(JSON.stringify(expected)))) {
     throw new Error(`member ${row.id} does not read back as generated (index ${index})`);
   }
@@ -492,241 +400,419 @@ function printTable(
   return lines;
 }
 
-export async function membersBench(argv: string[]): Promise<void> {
-  const options = parseOptions(argv);
-  const startedAt = new Date();
-  const stack = await startBenchStack(defaultBenchStackOptions());
-  log(`• database ${stack.databaseName}, API on ${stack.baseUrl} (dropped at the end, also on Ctrl-C)`);
-  const load = new LoadClient();
-  let closing: Promise<void> | undefined;
-  const shutdown = () => (closing ??= (load.close(), stack.close()));
-  const onSignal = (signal: NodeJS.Signals) => {
-    log(`\n• ${signal}: dropping ${stack.databaseName}`);
-    void shutdown().finally(() => process.exit(130));
+/** One size's measurement on a seeded stack: what the per-size loop of the suite runs. */
+interface SizeContext {
+  stack: BenchStack;
+  load: LoadClient;
+  options: Options;
+  organizationId: string;
+  token: () => Promise<string>;
+  /** A shared population's figures carry their rate (measured before rounding the seconds). */
+  seeding: { members: number; seconds: number; perSecond?: number };
+  size: number;
+  /** The generator seed the members were made with (the read-back check regenerates one). */
+  seed: number;
+  startedAt: Date;
+  /** The API processes of the multi-process run, started once per stack. */
+  cluster: { processes?: ApiProcesses };
+}
+
+async function measureSize(ctx: SizeContext): Promise<SizeResult> {
+  const { stack, load, options, organizationId, token, seeding, size, startedAt } = ctx;
+  const waitQuiet = options.waitQuietSeconds;
+  const bearer = await token();
+  await verifyOne(stack, bearer, ctx.seed, organizationId);
+  const ids = await sampleIds(stack, organizationId, options.readSample);
+
+  log(`• ${fmt(size)}: GET /api/v1/members/{id}, ${options.connections} connections, ${options.seconds} s`);
+  const account = new CpuAccount(load.pid, stack.databaseName);
+  // PostgreSQL publishes a backend's counters within 10 s of it going idle.
+  await pause(11_000);
+  const workBefore = await databaseWork(stack);
+  let served = 0;
+  const profiler = options.profile ? new CpuProfiler() : undefined;
+  await profiler?.start();
+  const api = await measureQuietly(
+    waitQuiet,
+    account,
+    () =>
+      load.run({
+        kind: 'http-reads',
+        baseUrl: stack.baseUrl,
+        token: bearer,
+        ids,
+        connections: options.connections,
+        warmupSeconds: options.warmupSeconds,
+        seconds: options.seconds,
+      }),
+    { onAttempt: (r) => (served += r.requests + r.warmupRequests) },
+  );
+  const profile = await profiler?.stop(
+    join(reportsDir(), `members-${stamp(startedAt)}-api-reads-${size}.cpuprofile`),
+  );
+  await pause(11_000);
+  const workAfter = await databaseWork(stack);
+  const databasePerRequest = {
+    transactions: round((workAfter.transactions - workBefore.transactions) / served, 2),
+    rowsInserted: round((workAfter.rowsInserted - workBefore.rowsInserted) / served, 2),
+    rowsFetched: round((workAfter.rowsFetched - workBefore.rowsFetched) / served, 2),
   };
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
 
-  try {
-    const [{ server_version: postgres }] = await query<{ server_version: string }>(
-      stack.databaseUrl,
-      'show server_version',
+  log(`• ${fmt(size)}: raw pg SELECT by id, ${options.connections} connections, ${options.seconds} s`);
+  const rawSelect = await measureQuietly(
+    waitQuiet,
+    account,
+    () =>
+      load.run({
+        kind: 'pg-reads',
+        databaseUrl: stack.databaseUrl,
+        ids,
+        connections: options.connections,
+        warmupSeconds: options.warmupSeconds,
+        seconds: options.seconds,
+      }),
+    { sampleEveryMs: 500 },
+  );
+
+  log(
+    `• ${fmt(size)}: GET /api/v1/members/{id} and raw pg SELECT by id, 1 connection, ${options.seconds} s each`,
+  );
+  const singleConnection = await measureQuietly(waitQuiet, account, () =>
+    load.run({
+      kind: 'http-reads',
+      baseUrl: stack.baseUrl,
+      token: bearer,
+      ids,
+      connections: 1,
+      warmupSeconds: options.warmupSeconds,
+      seconds: options.seconds,
+    }),
+  );
+  const rawSingleConnection = await measureQuietly(
+    waitQuiet,
+    account,
+    () =>
+      load.run({
+        kind: 'pg-reads',
+        databaseUrl: stack.databaseUrl,
+        ids,
+        connections: 1,
+        warmupSeconds: options.warmupSeconds,
+        seconds: options.seconds,
+      }),
+    { sampleEveryMs: 500 },
+  );
+
+  let processes: Measured<ReadResult> | null = null;
+  if (options.apiProcesses > 1) {
+    if (!ctx.cluster.processes) {
+      log(
+        `• starting ${options.apiProcesses} API processes on one port (the launcher's API_PROCESSES cluster)`,
+      );
+      ctx.cluster.processes = await stack.startApiProcesses(options.apiProcesses);
+    }
+    const apis = ctx.cluster.processes;
+    expectStatus(
+      await httpsJson(stack.ca, 'GET', `${apis.baseUrl}/api/v1/members/${ids[0]}`, { token: bearer }),
+      200,
+      'read through the API processes',
     );
-    const environment = {
-      cpus: cpus().length,
-      cpuModel: cpus()[0]?.model.trim(),
-      memoryGb: round(totalmem() / 2 ** 30, 1),
-      node: process.version,
-      postgres,
-      databasePoolMax: stack.config.database.poolMax,
-      git: gitState(),
-    };
-    const results: SizeResult[] = [];
-    let organizationId: string | undefined;
-    let seeded = 0;
-    let token: (() => Promise<string>) | undefined;
-    let cluster: ApiProcesses | undefined;
-    for (const size of options.listSizes) {
-      log(
-        `• seeding members ${fmt(seeded)}..${fmt(size)} (seed ${options.seed}) through the encryption path`,
-      );
-      const seeding = await seedTo(stack, options, organizationId, seeded, size);
-      organizationId = seeding.organizationId;
-      seeded = size;
-      token ??= await benchPartnerClient(stack, organizationId);
-      log('• vacuum analyze + checkpoint, so seeding leaves no background work behind');
-      await query(stack.databaseUrl, 'vacuum (analyze) member');
-      await query(stack.databaseUrl, 'vacuum (analyze) member_key');
-      await query(stack.databaseUrl, 'checkpoint');
-      const bearer = await token();
-      await verifyOne(stack, bearer, options, organizationId);
-      const ids = (
-        await query<{ id: string }>(
-          stack.databaseUrl,
-          'select id from member where organization_id = $1 order by random() limit $2',
-          [organizationId, options.readSample],
-        )
-      ).map((r) => r.id);
-
-      log(
-        `• ${fmt(size)}: GET /api/v1/members/{id}, ${options.connections} connections, ${options.seconds} s`,
-      );
-      const account = new CpuAccount(load.pid, stack.databaseName);
-      // PostgreSQL publishes a backend's counters within 10 s of it going idle.
-      await pause(11_000);
-      const workBefore = await databaseWork(stack);
-      let served = 0;
-      const profiler = options.profile ? new CpuProfiler() : undefined;
-      await profiler?.start();
-      const api = await measure(
-        options,
-        account,
-        () =>
-          load.run({
-            kind: 'http-reads',
-            baseUrl: stack.baseUrl,
-            token: bearer,
-            ids,
-            connections: options.connections,
-            warmupSeconds: options.warmupSeconds,
-            seconds: options.seconds,
-          }),
-        { onAttempt: (r) => (served += r.requests + r.warmupRequests) },
-      );
-      const profile = await profiler?.stop(
-        join(reportsDir(), `members-${stamp(startedAt)}-api-reads-${size}.cpuprofile`),
-      );
-      await pause(11_000);
-      const workAfter = await databaseWork(stack);
-      const databasePerRequest = {
-        transactions: round((workAfter.transactions - workBefore.transactions) / served, 2),
-        rowsInserted: round((workAfter.rowsInserted - workBefore.rowsInserted) / served, 2),
-        rowsFetched: round((workAfter.rowsFetched - workBefore.rowsFetched) / served, 2),
-      };
-
-      log(`• ${fmt(size)}: raw pg SELECT by id, ${options.connections} connections, ${options.seconds} s`);
-      const rawSelect = await measure(
-        options,
-        account,
-        () =>
-          load.run({
-            kind: 'pg-reads',
-            databaseUrl: stack.databaseUrl,
-            ids,
-            connections: options.connections,
-            warmupSeconds: options.warmupSeconds,
-            seconds: options.seconds,
-          }),
-        { sampleEveryMs: 500 },
-      );
-
-      log(
-        `• ${fmt(size)}: GET /api/v1/members/{id} and raw pg SELECT by id, 1 connection, ${options.seconds} s each`,
-      );
-      const singleConnection = await measure(options, account, () =>
+    log(
+      `• ${fmt(size)}: GET /api/v1/members/{id}, ${options.apiProcesses} API processes, ${options.connections} connections, ${options.seconds} s`,
+    );
+    processes = await measureQuietly(
+      waitQuiet,
+      new CpuAccount(load.pid, stack.databaseName, () => apis.pids()),
+      () =>
         load.run({
           kind: 'http-reads',
-          baseUrl: stack.baseUrl,
+          baseUrl: apis.baseUrl,
           token: bearer,
           ids,
-          connections: 1,
+          connections: options.connections,
           warmupSeconds: options.warmupSeconds,
           seconds: options.seconds,
         }),
-      );
-      const rawSingleConnection = await measure(options, account, () =>
-        load.run({
-          kind: 'pg-reads',
-          databaseUrl: stack.databaseUrl,
-          ids,
-          connections: 1,
-          warmupSeconds: options.warmupSeconds,
-          seconds: options.seconds,
-        }),
-      );
+    );
+  }
 
-      let processes: Measured<ReadResult> | null = null;
-      if (options.apiProcesses > 1) {
-        if (!cluster) {
-          log(
-            `• starting ${options.apiProcesses} API processes on one port (the launcher's API_PROCESSES cluster)`,
-          );
-          cluster = await stack.startApiProcesses(options.apiProcesses);
-        }
-        const apis = cluster;
-        expectStatus(
-          await httpsJson(stack.ca, 'GET', `${apis.baseUrl}/api/v1/members/${ids[0]}`, { token: bearer }),
-          200,
-          'read through the API processes',
+  log(
+    `• ${fmt(size)}: GET /api/v1/members?limit=50, ${options.walks} walks of ${options.pagesPerWalk} pages`,
+  );
+  const listToken = await token();
+  const list = await measureQuietly(waitQuiet, account, () =>
+    load.run({
+      kind: 'list-walks',
+      baseUrl: stack.baseUrl,
+      ca: stack.ca,
+      token: listToken,
+      walks: options.walks,
+      pagesPerWalk: options.pagesPerWalk,
+      limit: 50,
+    }),
+  );
+  log(
+    `  reads ${fmt(api.result.perSecond)} req/s (p99 ${fmt(api.result.p99, 1)} ms), raw ${fmt(rawSelect.result.perSecond)} q/s, 1 conn p50 ${fmt(singleConnection.result.p50, 2)} ms, ${processes ? `${options.apiProcesses} processes ${fmt(processes.result.perSecond)} req/s, ` : ''}list p50 ${fmt(list.result.all.p50, 1)} ms`,
+  );
+  return {
+    members: size,
+    seeding: {
+      members: seeding.members,
+      seconds: round(seeding.seconds, 1),
+      perSecond: seeding.perSecond ?? Math.round(seeding.members / seeding.seconds),
+    },
+    reads: {
+      api: { ...accounted(api), databasePerRequest },
+      rawSelect: { ...rawSelect.result, cpu: rawSelect.cpu },
+      share: round(api.result.perSecond / rawSelect.result.perSecond, 4),
+      singleConnection: {
+        api: accounted(singleConnection),
+        rawSelect: { ...rawSingleConnection.result, cpu: rawSingleConnection.cpu },
+      },
+      processes: processes && {
+        count: options.apiProcesses,
+        api: accounted(processes),
+        share: round(processes.result.perSecond / rawSelect.result.perSecond, 4),
+      },
+    },
+    list: { ...list.result, cpu: list.cpu },
+    conditions: {
+      reads: conditionsOf(api),
+      rawSelect: conditionsOf(rawSelect),
+      singleConnection: conditionsOf(singleConnection),
+      rawSingleConnection: conditionsOf(rawSingleConnection),
+      processes: conditionsOf(processes),
+      list: conditionsOf(list),
+    },
+    ...(profile ? { profile } : {}),
+  };
+}
+
+/** What each of issue 9's targets means, for the results table. */
+const DESCRIBE: Record<string, string> = {
+  readShare: `≥ ${TARGETS.readShareOfRawSelect * 100}% of raw req/s`,
+  readP99Ms: `p99 ≤ ${TARGETS.readP99Ms} ms`,
+  readErrors: 'no errors',
+  processesReadShare: `≥ ${TARGETS.readShareOfRawSelect * 100}% of raw req/s`,
+  processesReadP99Ms: `p99 ≤ ${TARGETS.readP99Ms} ms`,
+  processesReadErrors: 'no errors',
+  singleConnectionReadP50Ms: `p50 ≤ ${TARGETS.singleConnectionReadP50Ms} ms`,
+  listP99Ms: `p99 ≤ ${TARGETS.listP99Ms} ms`,
+  listP50Growth: `list p50 at the largest size ≤ ${TARGETS.listGrowth}× the smallest`,
+  listP99Growth: `list p99 at the largest size ≤ ${TARGETS.listGrowth}× the smallest`,
+};
+
+const SCENARIO_OF: Record<string, string> = {
+  readShare: 'reads',
+  readP99Ms: 'reads',
+  readErrors: 'reads',
+  processesReadShare: 'readsProcesses',
+  processesReadP99Ms: 'readsProcesses',
+  processesReadErrors: 'readsProcesses',
+  singleConnectionReadP50Ms: 'readsOneConnection',
+  listP99Ms: 'list',
+};
+
+const servedBy = (r: ReadResult) => r.requests + r.errors + r.warmupRequests;
+
+/** The suite's results-file entry: every scenario per size beside its raw baseline, with issue 9's verdicts. */
+function membersSuiteResult(
+  results: SizeResult[],
+  verdicts: Verdict[],
+  options: Options,
+  meta: SuiteMeta,
+  report: string,
+): SuiteResult {
+  const scenarios: SuiteResult['scenarios'] = {};
+  const judged = (scenario: string, size: number): ResultVerdict[] =>
+    verdicts
+      .filter((v) => SCENARIO_OF[v.target] === scenario && v.members === size)
+      .map((v) => ({ target: v.target, description: DESCRIBE[v.target], value: v.value, pass: v.pass }));
+  const rawSelectLabel = (connections: number) =>
+    `SELECT * FROM member WHERE id = $1 on a pg Pool of ${connections}, same ids`;
+  for (const r of results) {
+    const raw = figuresOf(r.reads.rawSelect, r.reads.rawSelect.cpu, servedBy(r.reads.rawSelect), 'baseline');
+    addScenario(
+      scenarios,
+      'reads',
+      {
+        label: `GET /members/{id}, ${options.connections} conn, 1 API process`,
+        unit: 'req/s',
+        baselineLabel: rawSelectLabel(options.connections),
+      },
+      r.members,
+      {
+        ours: figuresOf(r.reads.api, r.reads.api.cpu, servedBy(r.reads.api), 'ours'),
+        baseline: raw,
+        verdicts: judged('reads', r.members),
+      },
+    );
+    if (r.reads.processes)
+      addScenario(
+        scenarios,
+        'readsProcesses',
+        {
+          label: `GET /members/{id}, ${options.connections} conn, ${r.reads.processes.count} API processes`,
+          unit: 'req/s',
+          baselineLabel: rawSelectLabel(options.connections),
+        },
+        r.members,
+        {
+          ours: figuresOf(
+            r.reads.processes.api,
+            r.reads.processes.api.cpu,
+            servedBy(r.reads.processes.api),
+            'ours',
+          ),
+          baseline: raw,
+          verdicts: judged('readsProcesses', r.members),
+        },
+      );
+    const one = r.reads.singleConnection;
+    addScenario(
+      scenarios,
+      'readsOneConnection',
+      { label: 'GET /members/{id}, 1 conn', unit: 'req/s', baselineLabel: rawSelectLabel(1) },
+      r.members,
+      {
+        ours: figuresOf(one.api, one.api.cpu, servedBy(one.api), 'ours'),
+        baseline: figuresOf(one.rawSelect, one.rawSelect.cpu, servedBy(one.rawSelect), 'baseline'),
+        verdicts: judged('readsOneConnection', r.members),
+      },
+    );
+    addScenario(
+      scenarios,
+      'list',
+      {
+        label: 'GET /members?limit=50 walks, 1 conn',
+        unit: 'pages/s',
+        baselineLabel: null,
+      },
+      r.members,
+      {
+        ours: figuresOf(r.list.all, r.list.cpu, r.list.all.requests + r.list.all.errors, 'ours'),
+        baseline: null,
+        verdicts: judged('list', r.members),
+      },
+    );
+  }
+  return suiteResultOf('members', meta, {
+    seeding: Object.fromEntries(results.map((r) => [String(r.members), r.seeding])),
+    scenarios,
+    growthVerdicts: verdicts
+      .filter((v) => v.target.endsWith('Growth'))
+      .map((v) => ({ target: v.target, description: DESCRIBE[v.target], value: v.value, pass: v.pass })),
+    report,
+  });
+}
+
+/** Prints the table and writes the detailed report; returns the report's path. */
+function writeMembersReport(
+  results: SizeResult[],
+  verdicts: Verdict[],
+  options: Options,
+  meta: SuiteMeta,
+): string {
+  const environment = {
+    cpus: meta.machine.cpus,
+    cpuModel: meta.machine.cpuModel,
+    memoryGb: meta.machine.memoryGb,
+    node: meta.machine.node,
+    postgres: meta.machine.postgres,
+    git: meta.git,
+  };
+  const lines = printTable(results, verdicts, options, environment);
+  process.stdout.write(`\n${lines.join('\n')}\n`);
+  return writeSuiteReport('members', meta, { options, targets: TARGETS, results, verdicts, table: lines });
+}
+
+/** The suite as `npm run bench` runs it: measured on each size's shared population. */
+export function membersSession(argv: string[]): SuiteSession {
+  const options = parseOptions(argv);
+  const results: SizeResult[] = [];
+  return {
+    name: 'members',
+    measure: async (population: Population) => {
+      const load = new LoadClient();
+      const cluster: SizeContext['cluster'] = {};
+      const release = onInterrupt(() => load.close());
+      try {
+        results.push(
+          await measureSize({
+            stack: population.stack,
+            load,
+            options,
+            organizationId: population.organizationId,
+            token: population.readToken,
+            seeding: population.seeding,
+            size: population.members,
+            seed: population.seed,
+            startedAt: new Date(),
+            cluster,
+          }),
         );
+      } finally {
+        await cluster.processes?.stop().catch(() => undefined);
+        await release();
+      }
+    },
+    finish: (meta) => {
+      const verdicts = judge(results);
+      const report = writeMembersReport(results, verdicts, options, meta);
+      return membersSuiteResult(results, verdicts, options, meta, report);
+    },
+  };
+}
+
+/** `npm run bench -- members`: seeds one stack up through the list sizes and measures at each. */
+export async function membersBench(argv: string[]): Promise<SuiteResult> {
+  const options = parseOptions(argv);
+  return runStandalone(
+    'members',
+    argv,
+    false,
+    () => new LoadClient(),
+    async ({ stack, load, meta }) => {
+      const results: SizeResult[] = [];
+      let organizationId: string | undefined;
+      let seeded = 0;
+      let token: (() => Promise<string>) | undefined;
+      const cluster: SizeContext['cluster'] = {};
+      for (const size of options.listSizes) {
         log(
-          `• ${fmt(size)}: GET /api/v1/members/{id}, ${options.apiProcesses} API processes, ${options.connections} connections, ${options.seconds} s`,
+          `• seeding members ${fmt(seeded)}..${fmt(size)} (seed ${options.seed}) through the encryption path`,
         );
-        processes = await measure(
-          options,
-          new CpuAccount(load.pid, stack.databaseName, () => apis.pids()),
-          () =>
-            load.run({
-              kind: 'http-reads',
-              baseUrl: apis.baseUrl,
-              token: bearer,
-              ids,
-              connections: options.connections,
-              warmupSeconds: options.warmupSeconds,
-              seconds: options.seconds,
-            }),
+        const seeding = await seedMembers(stack, {
+          from: seeded,
+          to: size,
+          seed: options.seed,
+          organizationId,
+          batchSize: options.batchSize,
+          system: 'bench:members',
+        });
+        organizationId = seeding.organizationId;
+        seeded = size;
+        token ??= await benchPartnerClient(stack, organizationId);
+        log('• vacuum analyze + checkpoint, so seeding leaves no background work behind');
+        await settle(stack, ['member', 'member_key']);
+        results.push(
+          await measureSize({
+            stack,
+            load,
+            options,
+            organizationId,
+            token,
+            seeding,
+            size,
+            seed: options.seed,
+            startedAt: meta.startedAt,
+            cluster,
+          }),
         );
       }
-
-      log(
-        `• ${fmt(size)}: GET /api/v1/members?limit=50, ${options.walks} walks of ${options.pagesPerWalk} pages`,
-      );
-      const listToken = await token();
-      const list = await measure(options, account, () =>
-        load.run({
-          kind: 'list-walks',
-          baseUrl: stack.baseUrl,
-          ca: stack.ca,
-          token: listToken,
-          walks: options.walks,
-          pagesPerWalk: options.pagesPerWalk,
-          limit: 50,
-        }),
-      );
-      results.push({
-        members: size,
-        seeding: {
-          members: seeding.members,
-          seconds: round(seeding.seconds, 1),
-          perSecond: Math.round(seeding.members / seeding.seconds),
-        },
-        reads: {
-          api: { ...accounted(api), databasePerRequest },
-          rawSelect: { ...rawSelect.result, cpu: rawSelect.cpu },
-          share: round(api.result.perSecond / rawSelect.result.perSecond, 4),
-          singleConnection: { api: accounted(singleConnection), rawSelect: rawSingleConnection.result },
-          processes: processes && {
-            count: options.apiProcesses,
-            api: accounted(processes),
-            share: round(processes.result.perSecond / rawSelect.result.perSecond, 4),
-          },
-        },
-        list: { ...list.result, cpu: list.cpu },
-        conditions: {
-          reads: conditionsOf(api),
-          rawSelect: conditionsOf(rawSelect),
-          singleConnection: conditionsOf(singleConnection),
-          rawSingleConnection: conditionsOf(rawSingleConnection),
-          processes: conditionsOf(processes),
-          list: conditionsOf(list),
-        },
-        ...(profile ? { profile } : {}),
-      });
-      log(
-        `  reads ${fmt(api.result.perSecond)} req/s (p99 ${fmt(api.result.p99, 1)} ms), raw ${fmt(rawSelect.result.perSecond)} q/s, 1 conn p50 ${fmt(singleConnection.result.p50, 2)} ms, ${processes ? `${options.apiProcesses} processes ${fmt(processes.result.perSecond)} req/s, ` : ''}list p50 ${fmt(list.result.all.p50, 1)} ms`,
-      );
-    }
-
-    const verdicts = judge(results);
-    const lines = printTable(results, verdicts, options, environment);
-    process.stdout.write(`\n${lines.join('\n')}\n`);
-    const report = {
-      benchmark: 'members',
-      startedAt: startedAt.toISOString(),
-      finishedAt: new Date().toISOString(),
-      environment,
-      options,
-      targets: TARGETS,
-      results,
-      verdicts,
-      table: lines,
-    };
-    const file = join(reportsDir(), `members-${stamp(startedAt)}.json`);
-    writeFileSync(file, `${JSON.stringify(report, null, 2)}\n`);
-    process.stdout.write(`\nreport: ${file}\n`);
-  } finally {
-    await shutdown();
-    process.removeListener('SIGINT', onSignal);
-    process.removeListener('SIGTERM', onSignal);
-  }
+      const verdicts = judge(results);
+      const report = writeMembersReport(results, verdicts, options, meta);
+      return membersSuiteResult(results, verdicts, options, meta, report);
+    },
+  );
 }

@@ -12,6 +12,7 @@ import { forkApiProcesses } from '../../apps/cli/src/launcher/api-cluster';
 import { ensureDevCertificate } from '../../apps/cli/src/launcher/dev-tls';
 import { ensureLocalKeyFile } from '../../apps/cli/src/launcher/local-key-file';
 import { migrateUp } from '../../apps/cli/src/launcher/migrations';
+import { onInterrupt } from './run-context';
 
 export interface BenchStackOptions {
   pgAdminUrl: string;
@@ -49,11 +50,15 @@ export interface BenchStack {
   ca: string;
   databaseName: string;
   databaseUrl: string;
+  /** The API's environment (configuration), for another process of the same install. */
+  env: Readonly<Record<string, string>>;
   /**
    * Starts `processes` more API processes on a port of their own, as `npm start` does with
    * API_PROCESSES (the launcher's cluster code, same configuration and database); closed with the stack.
    */
   startApiProcesses(processes: number): Promise<ApiProcesses>;
+  /** Runs `cleanup` when the stack closes (before the database is dropped). */
+  defer(cleanup: () => Promise<unknown>): void;
   close(): Promise<void>;
 }
 
@@ -63,7 +68,7 @@ export interface ApiProcesses {
   stop(): Promise<void>;
 }
 
-function freePort(): Promise<number> {
+export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.once('error', reject);
@@ -109,9 +114,10 @@ export async function startBenchStack(options: BenchStackOptions): Promise<Bench
   const cleanups: Array<() => Promise<void>> = [
     () => Promise.resolve(rmSync(dir, { recursive: true, force: true })),
   ];
-  const close = async () => {
+  // Also on Ctrl-C: the database is dropped, the Redis keys deleted and the API processes stopped.
+  const close = onInterrupt(async () => {
     for (const cleanup of cleanups.splice(0).reverse()) await cleanup().catch(() => undefined);
-  };
+  });
   try {
     const files = { cert: join(dir, 'cert.pem'), key: join(dir, 'key.pem'), kek: join(dir, 'kek.key') };
     await ensureDevCertificate(files.cert, files.key);
@@ -150,6 +156,7 @@ export async function startBenchStack(options: BenchStackOptions): Promise<Bench
       ca: readFileSync(files.cert, 'utf8'),
       databaseName,
       databaseUrl,
+      env,
       startApiProcesses: async (processes) => {
         const clusterPort = await freePort();
         // Tokens name PUBLIC_BASE_URL as issuer and audience, so it stays the in-process API's.
@@ -162,6 +169,7 @@ export async function startBenchStack(options: BenchStackOptions): Promise<Bench
         cleanups.push(() => apis.stop());
         return { baseUrl: `https://127.0.0.1:${clusterPort}`, pids: apis.pids, stop: apis.stop };
       },
+      defer: (cleanup) => void cleanups.push(() => cleanup().then(() => undefined)),
       close,
     };
   } catch (error) {

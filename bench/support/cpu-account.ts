@@ -9,6 +9,8 @@ export interface CpuBreakdown {
   apiCpuSeconds: number;
   /** Wall-clock length of the accounted run. */
   seconds: number;
+  /** The API process(es)' resident memory at its highest over the run (sampled every 250 ms), MB; summed over processes. */
+  apiPeakRssMb: number | null;
   load: number;
   /** The backends serving the benchmark's database. */
   postgres: number;
@@ -34,6 +36,16 @@ function processTicks(pid: number): number {
     // utime and stime are fields 14 and 15 of the line: 12 and 13 after the parenthesised command.
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
     return Number(fields[11]) + Number(fields[12]);
+  } catch {
+    return 0;
+  }
+}
+
+/** Resident memory of a process in bytes (0 when it has ended). */
+function processRssBytes(pid: number): number {
+  try {
+    const match = /^VmRSS:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return match ? Number(match[1]) * 1024 : 0;
   } catch {
     return 0;
   }
@@ -92,6 +104,8 @@ export class CpuAccount {
     postgres: ProcessGroup;
     redis: ProcessGroup;
     timer?: NodeJS.Timeout;
+    peakRss: number;
+    rssTimer: NodeJS.Timeout;
   };
 
   constructor(
@@ -114,17 +128,27 @@ export class CpuAccount {
         timer: options.sampleEveryMs
           ? setInterval(() => postgres.sample(), options.sampleEveryMs)
           : undefined,
+        peakRss: this.apiRss(),
+        rssTimer: setInterval(() => {
+          if (this.run) this.run.peakRss = Math.max(this.run.peakRss, this.apiRss());
+        }, 250),
       };
     } catch {
       this.run = undefined;
     }
   }
 
+  private apiRss(): number {
+    return this.apiPids().reduce((sum, pid) => sum + processRssBytes(pid), 0);
+  }
+
   stop(): CpuBreakdown | null {
     const r = this.run;
+    if (r) r.peakRss = Math.max(r.peakRss, this.apiRss());
     this.run = undefined;
     if (!r) return null;
     clearInterval(r.timer);
+    clearInterval(r.rssTimer);
     const seconds = (performance.now() - r.at) / 1000;
     const cores = (ticks: number) => Math.round((ticks / TICKS_PER_SECOND / seconds) * 100) / 100;
     const now = machineTicks();
@@ -142,6 +166,7 @@ export class CpuAccount {
       ...split,
       apiCpuSeconds: apiTicks / TICKS_PER_SECOND,
       seconds: Math.round(seconds * 100) / 100,
+      apiPeakRssMb: r.peakRss ? Math.round(r.peakRss / 2 ** 20) : null,
       other: Math.max(0, Math.round((split.machine - known) * 100) / 100),
     };
   }

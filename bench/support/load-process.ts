@@ -5,15 +5,19 @@ import { Agent, request } from 'node:https';
 import { performance } from 'node:perf_hooks';
 import autocannon from 'autocannon';
 import { Pool } from 'pg';
-import { runStats } from './latency-stats';
+import { cpuShare, runStats, timedLoops } from './latency-stats';
 import type { ListResult, LoadRequest, LoadResponse, LoadTask, ReadResult } from './load-tasks';
 
-const pick = (ids: string[]) => ids[Math.floor(Math.random() * ids.length)];
-
-function cpuShare(since: NodeJS.CpuUsage, seconds: number): number {
-  const used = process.cpuUsage(since);
-  return Math.round(((used.user + used.system) / 1e6 / seconds) * 100) / 100;
+/** A raw read that did not find exactly one row (counted by row count, not as a failure of the query). */
+class RowCountError extends Error {
+  readonly key: string;
+  constructor(rowCount: number | null) {
+    super(`rows: ${rowCount}`);
+    this.key = `rows:${rowCount}`;
+  }
 }
+
+const pick = (ids: string[]) => ids[Math.floor(Math.random() * ids.length)];
 
 function cannon(task: Extract<LoadTask, { kind: 'http-reads' }>, seconds: number, latencies?: number[]) {
   return new Promise<autocannon.Result>((resolve, reject) => {
@@ -63,32 +67,18 @@ async function pgReads(task: Extract<LoadTask, { kind: 'pg-reads' }>): Promise<R
   const clients = await Promise.all(Array.from({ length: task.connections }, () => pool.connect()));
   clients.forEach((c) => c.release());
   const statusCodes: Record<string, number> = {};
-  const run = async (seconds: number) => {
-    const latencies: number[] = [];
-    let errors = 0;
-    const started = performance.now();
-    const deadline = started + seconds * 1000;
-    await Promise.all(
-      Array.from({ length: task.connections }, async () => {
-        while (performance.now() < deadline) {
-          const t0 = performance.now();
-          try {
-            const { rowCount } = await pool.query('select * from member where id = $1', [pick(task.ids)]);
-            if (rowCount !== 1) {
-              errors++;
-              statusCodes[`rows:${rowCount}`] = (statusCodes[`rows:${rowCount}`] ?? 0) + 1;
-              continue;
-            }
-          } catch {
-            errors++;
-            continue;
-          }
-          latencies.push(performance.now() - t0);
-        }
-      }),
+  const run = (seconds: number) =>
+    timedLoops(
+      task.connections,
+      seconds,
+      async () => {
+        const { rowCount } = await pool.query('select * from member where id = $1', [pick(task.ids)]);
+        if (rowCount !== 1) throw new RowCountError(rowCount);
+      },
+      (error) => {
+        if (error instanceof RowCountError) statusCodes[error.key] = (statusCodes[error.key] ?? 0) + 1;
+      },
     );
-    return { latencies, errors, seconds: (performance.now() - started) / 1000 };
-  };
   try {
     const warmup = await run(task.warmupSeconds);
     const cpu = process.cpuUsage();

@@ -31,7 +31,8 @@ export interface Measured<T> {
 
 /**
  * Runs a phase on a quiet machine and accounts its CPU; if other work used the machine meanwhile
- * (another user's tests, say), the phase is measured again, up to three times.
+ * (another user's tests, say), the phase is measured again, up to three times. With `waitSeconds` 0
+ * (a smoke run: `--quick`, `--wait-quiet 0`) it neither waits nor measures again.
  */
 export async function measureQuietly<T>(
   waitSeconds: number,
@@ -45,7 +46,7 @@ export async function measureQuietly<T>(
     const result = await run();
     const cpu = account.stop();
     hooks.onAttempt?.(result);
-    if (!cpu || cpu.other <= OTHER_WORK_LIMIT_CORES || attempt >= MAX_ATTEMPTS) {
+    if (!cpu || cpu.other <= OTHER_WORK_LIMIT_CORES || attempt >= MAX_ATTEMPTS || waitSeconds === 0) {
       return { result, cpu, attempts: attempt, backgroundCores };
     }
     log(`  other work used ${cpu.other} cores during the run; measuring again (${attempt}/${MAX_ATTEMPTS})`);

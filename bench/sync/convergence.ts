@@ -14,6 +14,7 @@ import { defaultBenchStackOptions, startBenchStack } from '../support/bench-stac
 import { expectStatus, httpsJson } from '../support/https-json';
 import { benchSource } from '../support/source-partner';
 import { log, query } from '../support/bench-report';
+import { onInterrupt } from '../support/run-context';
 
 const GROUPS = [
   'identity',
@@ -88,6 +89,10 @@ export async function runConvergence(options: ConvergenceOptions): Promise<Conve
     () => stack.close(),
     () => admin(`drop database if exists "${simDatabase}" with (force)`),
   ];
+  // Ctrl-C mid-scenario also stops the sim and worker and drops both databases.
+  const release = onInterrupt(async () => {
+    for (const cleanup of cleanups.splice(0).reverse()) await cleanup().catch(() => undefined);
+  });
   try {
     const worker = await createWorkerApplication(stack.config);
     cleanups.push(() => worker.close());
@@ -211,7 +216,7 @@ export async function runConvergence(options: ConvergenceOptions): Promise<Conve
       raw: null,
     };
   } finally {
-    for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
+    await release();
   }
 }
 

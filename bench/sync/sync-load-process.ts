@@ -4,10 +4,10 @@ import type { EventEmitter } from 'node:events';
 import { Agent, request } from 'node:https';
 import { performance } from 'node:perf_hooks';
 import autocannon from 'autocannon';
-import { Pool } from 'pg';
+import { Pool, type PoolClient } from 'pg';
 import { MEMBER_FIELD_NAMES, encryptedColumn } from '../../libs/members/src/catalog/field-catalog';
 import { serveTasks } from '../support/forked-tasks';
-import { runStats } from '../support/latency-stats';
+import { cpuShare, runStats, timedLoops } from '../support/latency-stats';
 import { RawWritePath } from './raw-write-path';
 import type { BatchRunResult, SyncLoadResult, SyncLoadTask, UpdateRunResult } from './sync-load-tasks';
 import { batchSlice, nthUpdate, signedHeaders } from './update-bodies';
@@ -15,11 +15,6 @@ import { batchSlice, nthUpdate, signedHeaders } from './update-bodies';
 type Task<K extends SyncLoadTask['kind']> = Extract<SyncLoadTask, { kind: K }>;
 
 const ALL_COLUMNS = MEMBER_FIELD_NAMES.map(encryptedColumn);
-
-function cpuShare(since: NodeJS.CpuUsage, seconds: number): number {
-  const used = process.cpuUsage(since);
-  return Math.round(((used.user + used.system) / 1e6 / seconds) * 100) / 100;
-}
 
 const count = (tally: Record<string, number>, key: string, n = 1) => (tally[key] = (tally[key] ?? 0) + n);
 
@@ -102,34 +97,17 @@ async function pgUpdates(task: Task<'pg-updates'>): Promise<UpdateRunResult> {
   const raw = new RawWritePath(task.target, ALL_COLUMNS);
   const statusCodes: Record<string, number> = {};
   let n = 0;
-  const run = async (seconds: number) => {
-    const latencies: number[] = [];
-    let errors = 0;
-    const started = performance.now();
-    const deadline = started + seconds * 1000;
-    await Promise.all(
-      Array.from({ length: task.connections }, async () => {
-        const client = await pool.connect();
-        try {
-          while (performance.now() < deadline) {
-            const t0 = performance.now();
-            try {
-              await raw.one(client, task.ids[n++ % task.ids.length]);
-            } catch (error) {
-              errors++;
-              count(statusCodes, `error:${(error as { code?: string }).code ?? 'other'}`);
-              continue;
-            }
-            latencies.push(performance.now() - t0);
-          }
-        } finally {
-          client.release();
-        }
-      }),
+  const clients: PoolClient[] = [];
+  const run = (seconds: number) =>
+    timedLoops(
+      task.connections,
+      seconds,
+      (loop) => raw.one(clients[loop], task.ids[n++ % task.ids.length]),
+      (error) => count(statusCodes, `error:${(error as { code?: string }).code ?? 'other'}`),
     );
-    return { latencies, errors, seconds: (performance.now() - started) / 1000 };
-  };
   try {
+    // One connection per loop, held for the whole run (warm-up included).
+    for (let i = 0; i < task.connections; i++) clients.push(await pool.connect());
     const warmup = await run(task.warmupSeconds);
     const cpu = process.cpuUsage();
     const measured = await run(task.seconds);
@@ -141,6 +119,7 @@ async function pgUpdates(task: Task<'pg-updates'>): Promise<UpdateRunResult> {
       clientCpu: cpuShare(cpu, measured.seconds),
     };
   } finally {
+    clients.forEach((c) => c.release());
     await pool.end();
   }
 }
