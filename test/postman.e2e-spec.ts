@@ -1,5 +1,4 @@
 import { execFileSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
@@ -9,7 +8,7 @@ import { DATA_CATEGORIES, newId } from '@app/common';
 import { totpCode } from '@app/identity';
 import { bearer, clientCredentialsToken, signWebhookBody } from '@app/sdk';
 import { syntheticMember } from './support/member-fixtures';
-import { createAdmin, expectStatus, sdkFor, signInAdmin } from './support/sdk';
+import { createAdmin, expectStatus, sdkFor, signedVendorBody, signInAdmin } from './support/sdk';
 import { startTestApi, type TestApi } from './support/test-app';
 
 faker.seed(20261201);
@@ -165,18 +164,7 @@ async function bootstrap(api: TestApi): Promise<Record<string, string>> {
   );
   const vendor = await expectStatus(
     asOfficer.POST('/api/v1/admin/vendors', {
-      body: {
-        name: faker.company.name(),
-        role: 'partner',
-        baa: {
-          status: 'signed',
-          signedAt: '2026-01-02',
-          effectiveFrom: '2026-01-02',
-          expiresAt: '2028-01-01',
-          documentSha256: createHash('sha256').update(faker.lorem.paragraph()).digest('hex'),
-          permittedCategories: [...DATA_CATEGORIES],
-        },
-      },
+      body: signedVendorBody(),
     }),
   );
   const partner = (type: 'membership_system' | 'benefits_admin' | 'wellness_app') =>

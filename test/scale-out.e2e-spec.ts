@@ -1,4 +1,4 @@
-import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { chmodSync, copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -27,6 +27,7 @@ import {
   type ServiceProcess,
   type TcpBalancer,
 } from './support/process-cluster';
+import { signedVendorBody } from './support/sdk';
 import { TEST_REDIS_URL, TEST_TLS_DIR } from './support/services';
 import { dropSimDatabase, startTestSim, SYNC_GROUPS } from './support/sync-fixtures';
 import { deleteRedisKeys, freePort, testTlsFiles } from './support/test-app';
@@ -172,18 +173,7 @@ describe('scale-out: two API processes and two workers on one PostgreSQL and one
   ) => {
     const vendorId = created(
       await officer.POST('/api/v1/admin/vendors', {
-        body: {
-          name: faker.company.name(),
-          role: 'partner',
-          baa: {
-            status: 'signed',
-            signedAt: '2026-01-02',
-            effectiveFrom: '2026-01-02',
-            expiresAt: '2028-01-01',
-            documentSha256: createHash('sha256').update(faker.lorem.paragraph()).digest('hex'),
-            permittedCategories: categories,
-          },
-        },
+        body: signedVendorBody(categories),
       }),
       'vendor',
     );

@@ -1,5 +1,4 @@
 import { execFileSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,7 +12,7 @@ import {
 } from '../apps/cli/src/commands/openapi.command';
 import { documentDriftReport } from '../apps/cli/src/commands/openapi-document-file';
 import { syntheticMember } from './support/member-fixtures';
-import { sdkFor, signInAdmin } from './support/sdk';
+import { sdkFor, signedVendorBody, signInAdmin } from './support/sdk';
 import { startTestApi, type TestApi } from './support/test-app';
 
 faker.seed(20261130);
@@ -92,18 +91,7 @@ describe('the typed SDK', () => {
       expect(organization.response.status).toBe(201);
       const organizationId = (organization.data as unknown as { id: string }).id;
       const vendor = await asOfficer.POST('/api/v1/admin/vendors', {
-        body: {
-          name: faker.company.name(),
-          role: 'partner',
-          baa: {
-            status: 'signed',
-            signedAt: '2026-01-02',
-            effectiveFrom: '2026-01-02',
-            expiresAt: '2028-01-01',
-            documentSha256: createHash('sha256').update(faker.lorem.paragraph()).digest('hex'),
-            permittedCategories: [...DATA_CATEGORIES],
-          },
-        },
+        body: signedVendorBody(),
       });
       expect(vendor.response.status).toBe(201);
       const partner = await asOfficer.POST('/api/v1/admin/partners', {

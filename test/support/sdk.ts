@@ -1,6 +1,7 @@
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { faker } from '@faker-js/faker';
-import type { AdminRole } from '@app/common';
+import { DATA_CATEGORIES, type AdminRole, type DataCategory } from '@app/common';
 import { AdminUsersService, totpCode } from '@app/identity';
 import { adminSignIn, createMemberSyncClient, type MemberSyncClient } from '@app/sdk';
 import { testTlsFiles, type TestApi } from './test-app';
@@ -70,4 +71,20 @@ export async function expectStatus<T = { id: string }>(call: Promise<SdkAnswer>,
     );
   }
   return data as T;
+}
+
+/** A vendor registration with a BAA signed and in effect for the test's dates (synthetic name and document hash). */
+export function signedVendorBody(permittedCategories: readonly DataCategory[] = DATA_CATEGORIES) {
+  return {
+    name: faker.company.name(),
+    role: 'partner' as const,
+    baa: {
+      status: 'signed' as const,
+      signedAt: '2026-01-02',
+      effectiveFrom: '2026-01-02',
+      expiresAt: '2028-01-01',
+      documentSha256: createHash('sha256').update(faker.lorem.paragraph()).digest('hex'),
+      permittedCategories: [...permittedCategories],
+    },
+  };
 }
