@@ -297,6 +297,12 @@ describe('GET /metrics: requests, queues, delivery outcomes, audit chain and ale
       { reason: 'on_demand' },
       { jobId: 'metrics-probe', timestamp: Date.now() - 120_000 },
     );
+    // A newer job queued behind it: the age must be the oldest one's, not the newest's.
+    await compliance.add(
+      'rights.overdue-check',
+      { reason: 'on_demand' },
+      { jobId: 'metrics-probe-newer', timestamp: Date.now() - 5_000 },
+    );
     try {
       const s = await samples();
       for (const queue of QUEUE_NAMES) {
@@ -319,6 +325,7 @@ describe('GET /metrics: requests, queues, delivery outcomes, audit chain and ale
       expect([...queues].sort()).toEqual([...QUEUE_NAMES].sort());
     } finally {
       await compliance.remove('metrics-probe');
+      await compliance.remove('metrics-probe-newer');
       await compliance.resume();
     }
   });
