@@ -1,8 +1,4 @@
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:https';
-import type { AddressInfo } from 'node:net';
-import { join } from 'node:path';
 import type { INestApplicationContext } from '@nestjs/common';
 import { faker } from '@faker-js/faker';
 import { Redis } from 'ioredis';
@@ -13,8 +9,14 @@ import { createWorkerApplication } from '../apps/worker/src/worker-app';
 import { QUEUE_JOB_STATES } from '../apps/api/src/metrics/operations-series';
 import { adminPost, sql, type AdminSession, type PartnerSetup } from './support/identity-fixtures';
 import { createMember, postSigned, syntheticMember } from './support/member-fixtures';
-import { loopbackDeliveryEnv, waitFor } from './support/https-receiver';
-import { TEST_REDIS_URL, TEST_TLS_DIR } from './support/services';
+import {
+  loopbackDeliveryEnv,
+  startHttpsReceiver,
+  waitFor,
+  type HttpsReceiver,
+} from './support/https-receiver';
+import { parseExposition, valueOf } from './support/prometheus';
+import { TEST_REDIS_URL } from './support/services';
 import { subscribePartner } from './support/subscription-fixtures';
 import { setupSourcePartner } from './support/sync-fixtures';
 import { startTestApi, type TestApi } from './support/test-app';
@@ -28,70 +30,9 @@ const MEMBER_ROUTE = '/api/v1/members/:memberId';
 /** A 26-character ULID/base32 body: what an opaque id in a path would leave in a label. */
 const OPAQUE_ID = /[0-9A-HJKMNP-TV-Z]{26}/;
 
-/** Partners' webhook endpoints on 127.0.0.1: `/hooks/ok/...` answer 204, anything else 503. */
-async function startLoopbackPeer() {
-  const hits = new Map<string, number>();
-  const server: Server = createServer({
-    cert: readFileSync(join(TEST_TLS_DIR, 'cert.pem')),
-    key: readFileSync(join(TEST_TLS_DIR, 'key.pem')),
-  });
-  server.on('request', (req, res) => {
-    req.resume();
-    req.on('end', () => {
-      const path = (req.url ?? '').split('?')[0];
-      hits.set(path, (hits.get(path) ?? 0) + 1);
-      res.writeHead(path.startsWith('/hooks/ok/') ? 204 : 503).end();
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return {
-    port: (server.address() as AddressInfo).port,
-    hits: (path: string) => hits.get(path) ?? 0,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
-}
-
-interface PromSample {
-  name: string;
-  labels: Record<string, string>;
-  value: number;
-}
-
-/** Parses Prometheus text format 0.0.4 (the sample lines; label values here never hold `"` or `,`). */
-function parseExposition(text: string): PromSample[] {
-  const samples: PromSample[] = [];
-  for (const line of text.split('\n')) {
-    if (line === '' || line.startsWith('#')) continue;
-    const match = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})? (\S+)$/.exec(line);
-    if (!match) throw new Error(`not a Prometheus sample line: ${line.slice(0, 80)}`);
-    const labels: Record<string, string> = {};
-    for (const pair of (match[2] ?? '').match(/[a-zA-Z_][a-zA-Z0-9_]*="[^"]*"/g) ?? []) {
-      const eq = pair.indexOf('=');
-      labels[pair.slice(0, eq)] = pair.slice(eq + 2, -1);
-    }
-    samples.push({ name: match[1], labels, value: Number(match[3]) });
-  }
-  return samples;
-}
-
-/** The value of the sample with exactly these labels; undefined when absent. */
-function valueOf(
-  samples: PromSample[],
-  name: string,
-  labels: Record<string, string> = {},
-): number | undefined {
-  const wanted = JSON.stringify(Object.entries(labels).sort());
-  return samples.find((s) => s.name === name && JSON.stringify(Object.entries(s.labels).sort()) === wanted)
-    ?.value;
-}
-
 describe('GET /metrics: requests, queues, delivery outcomes, audit chain and alerts', () => {
   const clock = new ManualClock(Date.now());
-  let peer: Awaited<ReturnType<typeof startLoopbackPeer>>;
+  let peer: HttpsReceiver;
   let api: TestApi;
   let worker: INestApplicationContext;
   let security: AdminSession;
@@ -117,7 +58,10 @@ describe('GET /metrics: requests, queues, delivery outcomes, audit chain and ale
     api.http().get(`/api/v1/members/${memberId}`).set('authorization', `Bearer ${syncToken}`);
 
   beforeAll(async () => {
-    peer = await startLoopbackPeer();
+    // Partners' webhook endpoints: `/hooks/ok/...` answer 204, anything else 503.
+    peer = await startHttpsReceiver({
+      answer: (path) => ({ status: path.startsWith('/hooks/ok/') ? 204 : 503 }),
+    });
     api = await startTestApi({
       clock,
       env: {
@@ -259,8 +203,8 @@ describe('GET /metrics: requests, queues, delivery outcomes, audit chain and ale
         valueOf(s, 'msync_delivery_outcomes_total', { outcome: 'dead_lettered' }) === 1 &&
         valueOf(s, 'msync_delivery_outcomes_total', { outcome: 'delivered' }) === 1,
     );
-    expect(peer.hits(okSub.path)).toBe(1);
-    expect(peer.hits(failingSub.path)).toBe(2);
+    expect(peer.received(okSub.path)).toHaveLength(1);
+    expect(peer.received(failingSub.path)).toHaveLength(2);
     const outcomes = Object.fromEntries(
       DELIVERY_OUTCOME_LABELS.map((outcome) => [
         outcome,

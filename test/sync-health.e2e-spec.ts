@@ -21,6 +21,7 @@ import { TEST_TLS_DIR } from './support/services';
 import { PUBLIC_SUBSCRIPTION_URL as PUBLIC_URL, subscribePartner } from './support/subscription-fixtures';
 import { setupSourcePartner } from './support/sync-fixtures';
 import { startTestApi, type TestApi } from './support/test-app';
+import { parseExposition, valueOf } from './support/prometheus';
 
 faker.seed(5151);
 
@@ -65,19 +66,8 @@ async function startLoopbackPeer() {
 }
 
 /** The value of one sample in Prometheus text, matched on its name and exact label set; undefined when absent. */
-function sampleOf(text: string, name: string, labels: Record<string, string>): number | undefined {
-  const wanted = Object.entries(labels)
-    .map(([key, value]) => `${key}="${value}"`)
-    .sort()
-    .join(',');
-  for (const line of text.split('\n')) {
-    const match = /^([a-z_:][a-z0-9_:]*)(?:\{(.*)\})? (\S+)$/i.exec(line);
-    if (!match || match[1] !== name) continue;
-    const got = (match[2] ?? '').split(',').filter(Boolean).sort().join(',');
-    if (got === wanted) return Number(match[3]);
-  }
-  return undefined;
-}
+const sampleOf = (text: string, name: string, labels: Record<string, string>) =>
+  valueOf(parseExposition(text), name, labels);
 
 interface SubscriptionStatus {
   status: string;
