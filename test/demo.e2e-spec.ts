@@ -126,7 +126,8 @@ describe('npm run demo', () => {
   }
 
   function expectEveryStepProved(run: DemoRun): void {
-    const failure = `exit ${run.code}\n${run.stdout}\n${run.stderr}`;
+    // stderr first: it names the step that failed, and long outputs get cut from the end.
+    const failure = `exit ${run.code}\n${run.stderr}\n${run.stdout}`;
     expect({ code: run.code, failure }).toEqual({ code: 0, failure });
     for (let n = 1; n <= STEPS; n += 1) expect(run.stdout).toMatch(new RegExp(`^✓ ${n}\\. \\S.*: \\S`, 'm'));
     expect(run.stdout).not.toContain('✗');

@@ -11,7 +11,7 @@ import { AfterCommit } from './after-commit';
 import { AuditModule } from './audit.module';
 import { AuditService, type AuditRecord } from './audit.service';
 import { AuditVerifierService } from './chain/audit-verifier.service';
-import { APPEND_EVENTS } from './chain/audit-append';
+import { APPEND_EVENTS, chainEvents } from './chain/audit-append';
 
 function event(requestId: string, auditState?: { audited: boolean }): AuditRecord {
   return {
@@ -271,6 +271,29 @@ describe('audit group commit: one statement per group, the chain intact', () => 
     expect(await services.get(AuditVerifierService).verify({ full: true })).toMatchObject({ ok: true });
   });
 
+  it('verifies the whole trail while two writers keep appending, never reporting a break at the head', async () => {
+    // Regression: the verifier read the head after the events, so an append committed in between
+    // looked like a cut tail ("the chain head is further"), and the demo's verify failed now and then.
+    const other = otherProcess();
+    let writing = true;
+    const writer = async (w: AuditService) => {
+      while (writing) await burst(w, 3, 'test.while_verifying');
+    };
+    const writers = [writer(audit), writer(other)];
+    const verifier = services.get(AuditVerifierService);
+    const results = [];
+    try {
+      for (let n = 0; n < 25; n++) results.push(await verifier.verify({ full: n % 2 === 0 }));
+    } finally {
+      writing = false;
+      await Promise.all(writers);
+    }
+    expect(results.filter((r) => !r.ok).map((r) => r.problem)).toEqual([]);
+    // Each verify covered events the writers had added since the one before.
+    expect(new Set(results.map((r) => r.lastSeq)).size).toBeGreaterThan(20);
+    expect(await verifier.verify({ full: true })).toMatchObject({ ok: true });
+  });
+
   it('fails only the bad event of a group and writes its neighbours', async () => {
     const good = [randomUUID(), randomUUID()];
     const answers = await Promise.allSettled([
@@ -287,6 +310,35 @@ describe('audit group commit: one statement per group, the chain intact', () => 
       ]);
     expect(stored.map((r) => r.request_id).sort()).toEqual([...good].sort());
     expect(await services.get(AuditVerifierService).verify({ full: true })).toMatchObject({ ok: true });
+  });
+
+  // Last in this block: the planted row stays, and the next genuine append would collide with it.
+  it('reports a correctly chained row inserted past the chain head by hand', async () => {
+    const [head] = await em
+      .fork()
+      .execute<Array<{ seq: string; hash: Buffer }>>('select seq, hash from audit_chain_head where id = 1');
+    const from = { seq: Number(head.seq), hash: head.hash };
+    const [row] = chainEvents(from, [event(randomUUID())], () => new Date()).rows;
+    await em
+      .fork()
+      .execute(
+        'insert into audit_event (seq, occurred_at, actor_type, actor_id, action, outcome, request_id, hash) values (?, ?, ?, ?, ?, ?, ?, ?)',
+        [
+          row.seq,
+          row.occurredAt,
+          row.actorType,
+          row.actorId,
+          row.action,
+          row.outcome,
+          row.requestId,
+          row.hash,
+        ],
+      );
+    expect(await services.get(AuditVerifierService).verify({ full: true })).toMatchObject({
+      ok: false,
+      firstBrokenSeq: from.seq + 1,
+      problem: 'events past the chain head were not appended by the writer',
+    });
   });
 });
 

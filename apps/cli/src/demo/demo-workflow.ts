@@ -566,6 +566,7 @@ export class DemoWorkflow {
     const verify = await expectStatus<{
       ok: boolean;
       firstBrokenSeq: number | null;
+      problem: string | null;
       eventsChecked: number;
       checkpointsChecked: number;
     }>(
@@ -574,7 +575,9 @@ export class DemoWorkflow {
       'audit verify',
     );
     if (!verify.ok)
-      throw new DemoFailed(`audit verify: the chain breaks at sequence ${verify.firstBrokenSeq}`);
+      throw new DemoFailed(
+        `audit verify: the chain breaks at sequence ${verify.firstBrokenSeq} (${verify.problem ?? 'no reason given'})`,
+      );
     const shown = wanted.map((w) => `${w} ×${counts.get(w)}`).join(', ');
     return (
       `${total} events since the demo began, among them ${shown}; audit verify (full): chain intact, ` +

@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { IsolationLevel } from '@mikro-orm/core';
 import { EntityManager } from '@mikro-orm/postgresql';
 import { Clock } from '@app/common';
 import { chainHash, GENESIS_HASH } from './audit-chain';
@@ -25,6 +26,9 @@ const BATCH = 5000;
  * sequence number: an edited, deleted or reordered row breaks the chain where it happened, a
  * rewritten-and-rehashed history disagrees with a signed checkpoint, and a cut tail leaves a
  * checkpoint (from the external directory) beyond the last event.
+ * The walk reads one snapshot of the trail (a read-only REPEATABLE READ transaction): writers keep
+ * appending while it runs, and an event committed between two of its reads must not look like a
+ * cut tail. Checkpoints are read first, so every one of them is inside that snapshot.
  */
 @Injectable()
 export class AuditVerifierService {
@@ -66,6 +70,31 @@ export class AuditVerifierService {
       checkpointsChecked = bySeq.size;
     }
 
+    const walked = await em.transactional((tx) => this.walk(tx, bySeq, options, fail), {
+      isolationLevel: IsolationLevel.REPEATABLE_READ,
+      readOnly: true,
+    });
+    if (!walked.ok) return walked;
+    const newest = [...bySeq.values()]
+      .filter((c) => c.seq <= walked.lastSeq)
+      .sort((a, b) => b.seq - a.seq)[0];
+    if (newest) {
+      await em.execute(
+        `insert into audit_verification (id, verified_seq, verified_hash, verified_at) values (1, ?, ?, ?)
+         on conflict (id) do update set verified_seq = excluded.verified_seq, verified_hash = excluded.verified_hash, verified_at = excluded.verified_at`,
+        [newest.seq, Buffer.from(newest.hash, 'hex'), this.clock.now()],
+      );
+    }
+    return walked;
+  }
+
+  /** Recomputes the chain from the trusted start (or the first hashed event) inside `em`'s snapshot. */
+  private async walk(
+    em: EntityManager,
+    bySeq: Map<number, Checkpoint>,
+    options: { full?: boolean; onProgress?: (done: number, total: number) => void },
+    fail: (seq: number | null, problem: string, extra?: Partial<VerificationResult>) => VerificationResult,
+  ): Promise<VerificationResult> {
     // Incremental: start after the last checkpoint a previous run verified, trusting its signed hash.
     const [state] = options.full
       ? []
@@ -138,15 +167,14 @@ export class AuditVerifierService {
         lastSeq,
         eventsChecked: checked,
       });
-
-    const newest = [...bySeq.values()].filter((c) => c.seq <= lastSeq).sort((a, b) => b.seq - a.seq)[0];
-    if (newest) {
-      await em.execute(
-        `insert into audit_verification (id, verified_seq, verified_hash, verified_at) values (1, ?, ?, ?)
-         on conflict (id) do update set verified_seq = excluded.verified_seq, verified_hash = excluded.verified_hash, verified_at = excluded.verified_at`,
-        [newest.seq, Buffer.from(newest.hash, 'hex'), this.clock.now()],
-      );
-    }
+    // The writer moves the head in the statement that inserts the rows: in one snapshot, a row past
+    // the head was inserted by hand (and would make the next genuine append collide with it).
+    if (Number(head.seq) < lastSeq)
+      return fail(Number(head.seq) + 1, 'events past the chain head were not appended by the writer', {
+        fromSeq,
+        lastSeq,
+        eventsChecked: checked,
+      });
     return {
       ok: true,
       firstBrokenSeq: null,
@@ -154,7 +182,7 @@ export class AuditVerifierService {
       fromSeq,
       lastSeq,
       eventsChecked: checked,
-      checkpointsChecked,
+      checkpointsChecked: bySeq.size,
       incremental: Boolean(trusted),
     };
   }
