@@ -1,3 +1,4 @@
+import { createConnection, type Socket } from 'node:net';
 import { Redis } from 'ioredis';
 import { ManualClock } from '@app/common';
 import { createClient, insertMember, loginAdmin, setupPartner, sql } from './support/identity-fixtures';
@@ -15,20 +16,43 @@ const PAST_READS_FLUSH_MS = 250;
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** Commands this suite's API processes send to Redis, as MONITOR reports them (not those run inside scripts). */
+/**
+ * Commands this suite's API processes send to Redis, as MONITOR reports them (not those run inside
+ * scripts). MONITOR runs on a socket of our own: ioredis' monitor() marks its connection as
+ * monitoring only after the OK's promise settles, so when the shared Redis is busy the first
+ * monitor lines arrive in the same chunk as the OK, are read as replies to no command, and the
+ * connection fails with "Command queue state error" (seen in a full run).
+ */
 class RedisCommandLog {
   readonly commands: string[][] = [];
-  private readonly redis = new Redis(TEST_REDIS_URL, { lazyConnect: true });
-  // ioredis runs MONITOR on a connection of its own, beside the one it was asked from.
-  private monitor?: Awaited<ReturnType<Redis['monitor']>>;
+  private socket?: Socket;
 
   constructor(private readonly keyPrefix: string) {}
 
   async start(): Promise<void> {
-    this.monitor = await this.redis.monitor();
-    // Other suites share this Redis: only commands naming this suite's keys are ours.
-    this.monitor.on('monitor', (_time: string, args: string[], source: string) => {
-      if (source !== 'lua' && args.some((arg) => arg.includes(this.keyPrefix))) this.commands.push(args);
+    const url = new URL(TEST_REDIS_URL);
+    const socket = createConnection(Number(url.port || 6379), url.hostname);
+    this.socket = socket;
+    let pending = '';
+    let started = false;
+    await new Promise<void>((resolve, reject) => {
+      socket.once('error', reject);
+      socket.on('data', (chunk: Buffer) => {
+        pending += chunk.toString('latin1');
+        let end: number;
+        while ((end = pending.indexOf('\r\n')) >= 0) {
+          const line = pending.slice(0, end);
+          pending = pending.slice(end + 2);
+          if (!started) {
+            if (line !== '+OK') reject(new Error(`MONITOR answered ${line.slice(0, 80)}`));
+            started = true;
+            resolve();
+          } else {
+            this.record(line);
+          }
+        }
+      });
+      socket.write('MONITOR\r\n');
     });
   }
 
@@ -37,8 +61,20 @@ class RedisCommandLog {
   }
 
   stop(): void {
-    this.monitor?.disconnect();
-    this.redis.disconnect();
+    this.socket?.destroy();
+  }
+
+  /** `+<time> [<db> <client address>|lua] "arg" "arg" ...`, each argument quoted and escaped. */
+  private record(line: string): void {
+    const header = /^\+\S+ \[\d+ (\S+)\] /.exec(line);
+    if (!header || header[1] === 'lua') return;
+    const args = [...line.slice(header[0].length).matchAll(/"((?:[^"\\]|\\.)*)"/g)].map((m) =>
+      m[1].replace(/\\(x[0-9a-f]{2}|.)/g, (_, e: string) =>
+        e.length === 3 ? String.fromCharCode(parseInt(e.slice(1), 16)) : e,
+      ),
+    );
+    // Other suites share this Redis: only commands naming this suite's keys are ours.
+    if (args.some((arg) => arg.includes(this.keyPrefix))) this.commands.push(args);
   }
 }
 
@@ -114,6 +150,43 @@ describe('Redis round trips of a partner request', () => {
     expect((await read(token, freshHost())).status).toBe(200);
     return { token, client };
   }
+
+  it('the command log starts and counts while other clients keep the shared Redis busy', async () => {
+    // The harness behind every count below: ioredis' monitor() failed here (regression).
+    const marker = `t_monitor_${Date.now()}`;
+    const busy = new Redis(TEST_REDIS_URL);
+    let flooding = true;
+    const flood = (async () => {
+      while (flooding)
+        await Promise.all(Array.from({ length: 50 }, (_, i) => busy.incr(`${marker}:busy:${i % 5}`)));
+    })();
+    const own = new RedisCommandLog(`${marker}:own`);
+    try {
+      for (let attempt = 0; attempt < 10; attempt++) {
+        const probe = new RedisCommandLog(`${marker}:probe`);
+        await probe.start();
+        probe.stop();
+      }
+      await own.start();
+      await busy.set(`${marker}:own:a`, '1');
+      await busy.hset(`${marker}:own:b`, 'f', 'v "quoted"');
+      await sleep(100);
+      expect(own.commands).toEqual([
+        ['set', `${marker}:own:a`, '1'],
+        ['hset', `${marker}:own:b`, 'f', 'v "quoted"'],
+      ]);
+    } finally {
+      flooding = false;
+      await flood;
+      own.stop();
+      await busy.del(
+        ...Array.from({ length: 5 }, (_, i) => `${marker}:busy:${i}`),
+        `${marker}:own:a`,
+        `${marker}:own:b`,
+      );
+      busy.disconnect();
+    }
+  });
 
   it('a partner read with a cached token from a settled network makes one Redis round trip in all', async () => {
     const { token } = await cachedToken();
