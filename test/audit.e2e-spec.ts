@@ -158,6 +158,36 @@ describe('audit trail: append-only, hash chain, signed checkpoints', () => {
       expect(await verify(api)).toMatchObject({ ok: false, firstBrokenSeq: 17 });
     });
 
+    it('names a cut tail when no checkpoint lies beyond it and the head was left alone', async () => {
+      const api = await chainOf(10);
+      await writeEvents(api, 10);
+      await superuser(api, (c) => c.query(`delete from audit_event where seq > 16`));
+      expect(await verify(api)).toMatchObject({
+        ok: false,
+        firstBrokenSeq: 17,
+        problem: 'events after the last row are gone (the chain head is further)',
+      });
+    });
+
+    it('names a checkpoint whose stored row and file disagree, each validly signed', async () => {
+      const api = await chainOf(10);
+      // The row re-signed over another event's hash (as by someone holding the signing key).
+      const [other] = await sql<{ hash: Buffer }>(api, 'select hash from audit_event where seq = 9');
+      const forged = api.app.get(CheckpointsService).signer.sign(10, other.hash, new Date());
+      await superuser(api, (c) =>
+        c.query('update audit_checkpoint set hash = $1, signature = $2, created_at = $3 where seq = 10', [
+          other.hash,
+          forged.signature,
+          forged.time,
+        ]),
+      );
+      expect(await verify(api)).toMatchObject({
+        ok: false,
+        firstBrokenSeq: 10,
+        problem: 'the stored and external checkpoints disagree',
+      });
+    });
+
     it('catches history that was rewritten and rehashed, through the signed checkpoint', async () => {
       const api = await chainOf(10);
       await superuser(api, async (c) => {
