@@ -86,7 +86,7 @@ describe('the Postman collection generated from the OpenAPI document (portman + 
     ]) {
       expect(requestNames.variations.some((name) => name.includes(kind) && executed.has(name))).toBe(true);
     }
-  });
+  }, 240_000); // ~845 requests: 35 s on a quiet CI machine, over 60 s on a loaded 2-vCPU one
 });
 
 /** portman (its CLI, as CI runs it) on the served document, with the committed config; no network. */
