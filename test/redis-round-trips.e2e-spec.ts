@@ -36,7 +36,8 @@ class RedisCommandLog {
     let pending = '';
     let started = false;
     await new Promise<void>((resolve, reject) => {
-      socket.once('error', reject);
+      // Kept for the socket's life: an error after MONITOR started must not go unhandled.
+      socket.on('error', reject);
       socket.on('data', (chunk: Buffer) => {
         pending += chunk.toString('latin1');
         let end: number;
